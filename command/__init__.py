@@ -1,0 +1,1 @@
+"""command — see DESIGN.md; filled in by its own issue."""

@@ -1,0 +1,1 @@
+"""Shared kernel: settings, database, the event journal, the bus, units, users and auth, timers."""

@@ -1,0 +1,40 @@
+"""Idempotency-Key: a retried creating POST returns the first result and creates nothing new.
+
+The record is written in the same transaction as the thing created, under a unique key, so two
+concurrent retries cannot both create: the second one's commit fails and it replays the first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.orm import Base, UTCDateTime, utcnow
+
+HEADER = "idempotency-key"
+MAX_KEY_LENGTH = 200
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH), primary_key=True)
+    method: Mapped[str] = mapped_column(String(8), nullable=False)
+    path: Mapped[str] = mapped_column(String(400), nullable=False)
+    request_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[int] = mapped_column(Integer, nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+
+
+async def find(session: AsyncSession, user_id: str, key: str) -> IdempotencyRecord | None:
+    return await session.get(IdempotencyRecord, (user_id, key))

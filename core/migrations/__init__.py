@@ -1,0 +1,1 @@
+"""Alembic migrations. `yingji init` runs them; `make migration m=...` writes a new one."""

@@ -1,0 +1,1 @@
+"""Durable timers: rows with a due time, claimed by one process at a time, fired once."""

@@ -1,0 +1,42 @@
+"""Scheduling and cancelling timers, inside the caller's unit of work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from core.db import UnitOfWork
+from core.orm import new_id
+from core.timers.models import Timer
+
+
+async def schedule(uow: UnitOfWork, *, kind: str, ref: str, due_at: datetime,
+                   payload: dict[str, Any] | None = None) -> Timer:
+    """Set (or move) the timer `kind`/`ref` to fire at `due_at`. Commits with the caller's change."""
+    session = uow.session
+    timer = (await session.execute(select(Timer).where(Timer.kind == kind, Timer.ref == ref))).scalar_one_or_none()
+    if timer is None:
+        timer = Timer(id=new_id(), kind=kind, ref=ref, due_at=due_at, payload=payload or {})
+        session.add(timer)
+    else:
+        timer.due_at = due_at
+        timer.payload = payload or {}
+        timer.state = "scheduled"
+        timer.fired_at = None
+        timer.lease_until = None
+        timer.claimed_by = None
+        timer.fence += 1  # a process still holding the old claim can no longer fire it
+    await session.flush()
+    return timer
+
+
+async def cancel(uow: UnitOfWork, *, kind: str, ref: str) -> bool:
+    timer = (await uow.session.execute(
+        select(Timer).where(Timer.kind == kind, Timer.ref == ref))).scalar_one_or_none()
+    if timer is None or timer.state in ("fired", "cancelled"):
+        return False
+    timer.state = "cancelled"
+    timer.fence += 1
+    return True

@@ -1,0 +1,1 @@
+"""Org units: jurisdictions by GB/T 2260 code, agencies, departments, teams; and their facilities."""

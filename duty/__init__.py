@@ -1,0 +1,1 @@
+"""duty — see DESIGN.md; filled in by its own issue."""

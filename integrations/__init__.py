@@ -1,0 +1,1 @@
+"""integrations — see DESIGN.md; filled in by its own issue."""

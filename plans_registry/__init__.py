@@ -1,0 +1,1 @@
+"""plans_registry — see DESIGN.md; filled in by its own issue."""

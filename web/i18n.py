@@ -1,0 +1,173 @@
+"""Every label a person sees, Chinese first, English complete. Templates call `t(key)`."""
+
+from __future__ import annotations
+
+from core.auth.permissions import ROLES
+
+LANGS = ("zh", "en")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "zh": {
+        "app.name": "应急指挥与值班值守平台",
+        "app.short": "应急",
+        "nav.home": "首页",
+        "nav.journal": "事件流水",
+        "nav.hall": "指挥大厅",
+        "nav.api": "接口文档",
+        "nav.signout": "退出",
+        "lang.switch": "English",
+        "login.title": "登录",
+        "login.username": "用户名",
+        "login.password": "密码",
+        "login.submit": "登录",
+        "login.bad": "用户名或密码错误",
+        "login.limited": "失败次数过多，请稍后再试",
+        "live.connected": "实时已连接",
+        "live.connecting": "正在连接…",
+        "live.reconnecting": "正在重连…",
+        "live.offline": "离线，自 {since} 起",
+        "live.reset": "数据已重新加载",
+        "journal.title": "事件流水",
+        "journal.hint": "本单位及下级单位的所有变更，实时到达；最新在上。",
+        "journal.empty": "暂无事件",
+        "journal.seq": "序号",
+        "journal.time": "时间",
+        "journal.type": "事件",
+        "journal.subject": "对象",
+        "journal.actor": "操作人",
+        "journal.units": "可见单位",
+        "journal.system": "系统",
+        "journal.more": "加载更早的事件",
+        "journal.drill": "演练",
+        "journal.live": "实战",
+        "home.title": "工作台",
+        "home.welcome": "{name}，您好",
+        "home.unit": "所属单位",
+        "home.roles": "角色",
+        "home.tz": "时区",
+        "home.subunits": "下级单位",
+        "home.recent": "最近事件",
+        "home.none": "无",
+        "hall.title": "指挥大厅",
+        "hall.incidents": "进行中事件",
+        "hall.no_incidents": "无进行中事件",
+        "hall.tasks": "任务态势",
+        "hall.no_tasks": "无进行中任务",
+        "hall.duty": "各单位值班",
+        "hall.warnings": "预警信息",
+        "hall.no_warnings": "无生效预警",
+        "hall.ticker": "动态",
+        "hall.counters": "统计",
+        "hall.events_today": "今日事件流水",
+        "hall.units": "下级单位",
+        "hall.map": "态势图",
+        "drill.banner": "演练",
+        "error.title": "出错了",
+        "error.404": "页面不存在",
+        "error.403": "无权访问",
+        "error.other": "服务暂时不可用",
+        "error.back": "返回首页",
+    },
+    "en": {
+        "app.name": "Emergency Command & Duty Watch",
+        "app.short": "Yingji",
+        "nav.home": "Home",
+        "nav.journal": "Event log",
+        "nav.hall": "Command hall",
+        "nav.api": "API",
+        "nav.signout": "Sign out",
+        "lang.switch": "中文",
+        "login.title": "Sign in",
+        "login.username": "Username",
+        "login.password": "Password",
+        "login.submit": "Sign in",
+        "login.bad": "Wrong username or password",
+        "login.limited": "Too many failed attempts; try again in a few minutes",
+        "live.connected": "Live",
+        "live.connecting": "Connecting…",
+        "live.reconnecting": "Reconnecting…",
+        "live.offline": "Offline since {since}",
+        "live.reset": "Data reloaded",
+        "journal.title": "Event log",
+        "journal.hint": "Every change in your unit and below, as it happens; newest first.",
+        "journal.empty": "No events yet",
+        "journal.seq": "Seq",
+        "journal.time": "Time",
+        "journal.type": "Event",
+        "journal.subject": "Subject",
+        "journal.actor": "By",
+        "journal.units": "Visible to",
+        "journal.system": "System",
+        "journal.more": "Load earlier events",
+        "journal.drill": "Drill",
+        "journal.live": "Live",
+        "home.title": "Workspace",
+        "home.welcome": "Hello, {name}",
+        "home.unit": "Unit",
+        "home.roles": "Roles",
+        "home.tz": "Time zone",
+        "home.subunits": "Subordinate units",
+        "home.recent": "Recent events",
+        "home.none": "None",
+        "hall.title": "Command hall",
+        "hall.incidents": "Active incidents",
+        "hall.no_incidents": "No active incidents",
+        "hall.tasks": "Tasks",
+        "hall.no_tasks": "No open tasks",
+        "hall.duty": "Duty by unit",
+        "hall.warnings": "Warnings",
+        "hall.no_warnings": "No warnings in force",
+        "hall.ticker": "Feed",
+        "hall.counters": "Counters",
+        "hall.events_today": "Events today",
+        "hall.units": "Subordinate units",
+        "hall.map": "Map",
+        "drill.banner": "DRILL",
+        "error.title": "Something went wrong",
+        "error.404": "No such page",
+        "error.403": "Not allowed",
+        "error.other": "Service unavailable",
+        "error.back": "Back to home",
+    },
+}
+
+# Event types as people read them. Domains' events are added here as they are built.
+EVENT_LABELS: dict[str, tuple[str, str]] = {
+    "unit.created": ("新建单位", "Unit created"),
+    "unit.updated": ("单位信息变更", "Unit updated"),
+    "facility.created": ("新建场所", "Facility created"),
+    "user.created": ("新建用户", "User created"),
+    "user.updated": ("用户信息变更", "User updated"),
+    "user.password_changed": ("修改密码", "Password changed"),
+    "user.signed_in": ("登录", "Signed in"),
+    "token.created": ("创建接口令牌", "API token created"),
+    "token.revoked": ("吊销接口令牌", "API token revoked"),
+}
+
+SUBJECT_LABELS: dict[str, tuple[str, str]] = {
+    "unit": ("单位", "Unit"),
+    "user": ("用户", "User"),
+    "facility": ("场所", "Facility"),
+}
+
+
+def translator(lang: str):  # type: ignore[no-untyped-def]
+    table = MESSAGES.get(lang, MESSAGES["zh"])
+
+    def t(key: str, **kw: str) -> str:
+        text = table.get(key) or MESSAGES["zh"].get(key) or key
+        return text.format(**kw) if kw else text
+
+    return t
+
+
+def client_labels(lang: str) -> dict[str, object]:
+    """What page scripts need to label events and the connection, in the page's language."""
+    i = 0 if lang == "zh" else 1
+    table = MESSAGES.get(lang, MESSAGES["zh"])
+    return {
+        "events": {k: v[i] for k, v in EVENT_LABELS.items()},
+        "subjects": {k: v[i] for k, v in SUBJECT_LABELS.items()},
+        "roles": {k: v[i] for k, v in ROLES.items()},
+        "ui": {k: v for k, v in table.items() if k.startswith(("live.", "journal.", "hall."))},
+    }

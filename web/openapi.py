@@ -1,0 +1,72 @@
+"""OpenAPI 3.1, assembled from the routes' own JSON Schemas (the ones the server validates with)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from core.api.registry import PROBLEM_SCHEMA, ApiRoute
+
+_PARAM = re.compile(r"{([^}]+)}")
+
+
+def _component(components: dict[str, Any], schema: dict[str, Any]) -> dict[str, str]:
+    name = schema.get("title") or f"Schema{len(components)}"
+    components[name] = schema
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def build(routes: list[ApiRoute], *, version: str) -> dict[str, Any]:
+    components: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
+    paths: dict[str, Any] = {}
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for r in routes:
+        op: dict[str, Any] = {
+            "operationId": f"{r.tag}.{r.handler.__name__}",
+            "summary": r.summary,
+            "tags": [r.tag],
+            "security": [{"bearer": []}, {"cookie": []}],
+            "responses": {
+                "400": {"description": "Malformed request", "content": problem},
+                "401": {"description": "Not signed in", "content": problem},
+                "403": {"description": "Not allowed", "content": problem},
+            },
+        }
+        if r.description:
+            op["description"] = r.description
+        params: list[dict[str, Any]] = [
+            {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+            for n in _PARAM.findall(r.path)]
+        params += [{"name": n, "in": "query", "required": False, "schema": s} for n, s in r.query.items()]
+        if r.creates:
+            params.append({"name": "Idempotency-Key", "in": "header", "required": False,
+                           "schema": {"type": "string", "maxLength": 200},
+                           "description": "a retry with the same key returns the first result"})
+        if params:
+            op["parameters"] = params
+        if r.body is not None:
+            op["requestBody"] = {"required": True,
+                                 "content": {"application/json": {"schema": _component(components, r.body)}}}
+            op["responses"]["422"] = {"description": "Invalid input (errors carry JSON pointers)",
+                                      "content": problem}
+        ok: dict[str, Any] = {"description": "OK"}
+        if r.response is not None and r.status != 204:
+            ok["content"] = {"application/json": {"schema": _component(components, r.response)}}
+        op["responses"][str(r.status)] = ok
+        paths.setdefault(r.path, {})[r.method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {"title": "Yingji 应急 API", "version": version,
+                 "description": "Incident command and duty watch. Errors are application/problem+json."},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "yingji token create"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "yingji_session",
+                           "description": "browser session; writes also need the X-CSRF-Token header"},
+            },
+        },
+    }

@@ -1,0 +1,91 @@
+// What every page script shares: its page data, labels, the API, time in the unit's zone.
+
+export const page = JSON.parse(document.getElementById("page-data").textContent);
+export const labels = page.labels;
+
+export function ui(key, vars = {}) {
+  let text = (labels.ui && labels.ui[key]) || key;
+  for (const [k, v] of Object.entries(vars)) text = text.replace(`{${k}}`, v);
+  return text;
+}
+
+const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+export async function api(path, { method = "GET", body, headers = {} } = {}) {
+  const init = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin" };
+  if (page.token) init.headers.Authorization = `Bearer ${page.token}`;
+  if (method !== "GET") init.headers["X-CSRF-Token"] = csrf;
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(path, init);
+  if (res.status === 401 && !page.token) {
+    location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+    throw new Error("unauthenticated");
+  }
+  const data = res.status === 204 ? null : await res.json();
+  if (!res.ok) {
+    const err = new Error((data && data.detail) || res.statusText);
+    err.problem = data;
+    throw err;
+  }
+  return data;
+}
+
+const fmtCache = new Map();
+function formatter(tz) {
+  if (!fmtCache.has(tz)) {
+    fmtCache.set(tz, new Intl.DateTimeFormat("en-CA", {
+      timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+    }));
+  }
+  return fmtCache.get(tz);
+}
+
+/** "2026-11-23 08:30:05" in the unit's zone, 24-hour clock. */
+export function formatTime(iso, tz = page.tz || "Asia/Shanghai", withSeconds = true) {
+  const parts = Object.fromEntries(formatter(tz).formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  const time = withSeconds ? `${parts.hour}:${parts.minute}:${parts.second}` : `${parts.hour}:${parts.minute}`;
+  return `${parts.year}-${parts.month}-${parts.day} ${time}`;
+}
+
+export function eventLabel(type) {
+  return (labels.events && labels.events[type]) || type;
+}
+
+export function subjectText(ev) {
+  const kind = (labels.subjects && labels.subjects[ev.subject.kind]) || ev.subject.kind;
+  const d = ev.data || {};
+  const name = d.name || d.title || d.username || d.label || ev.subject.id;
+  return `${kind} · ${name}`;
+}
+
+export function actorText(ev) {
+  return ev.actor ? ev.actor.name || ev.actor.username : ui("journal.system");
+}
+
+/** Keeps the connection indicator true: connected, reconnecting, offline since HH:MM. */
+export function bindLiveState(el) {
+  return (state, since) => {
+    if (!el) return;
+    el.dataset.state = state;
+    if (state === "connected") el.textContent = ui("live.connected");
+    else if (state === "offline" && since) el.textContent = ui("live.offline", { since: formatTime(since.toISOString()).slice(11, 16) });
+    else if (state === "reconnecting" || state === "offline") el.textContent = ui("live.reconnecting");
+    else el.textContent = ui("live.connecting");
+  };
+}
+
+/** Insert `node` at the top of `list` without moving what the reader is looking at. */
+export function prependKeepingView(list, node) {
+  const before = document.scrollingElement.scrollTop;
+  const anchorTop = list.getBoundingClientRect().top;
+  list.prepend(node);
+  if (before > 0 && anchorTop < 0) {
+    document.scrollingElement.scrollTop = before + node.getBoundingClientRect().height;
+  }
+  node.classList.add("arrived");
+  setTimeout(() => node.classList.remove("arrived"), 2500);
+}

@@ -1,0 +1,39 @@
+// Home: the user's unit at a glance and the latest events, live.
+import { Live } from "./live.js";
+import { actorText, api, bindLiveState, eventLabel, formatTime, labels, page, prependKeepingView, subjectText } from "./common.js";
+
+document.getElementById("roles").textContent = page.user.roles.map((r) => labels.roles[r] || r).join("、");
+const list = document.getElementById("recent");
+const empty = document.getElementById("recent-empty");
+const KEEP = 12;
+
+function item(ev) {
+  const li = document.createElement("li");
+  li.dataset.seq = ev.seq;
+  const time = document.createElement("time");
+  time.textContent = formatTime(ev.ts).slice(5, 16);
+  const what = document.createElement("strong");
+  what.textContent = eventLabel(ev.type);
+  const rest = document.createElement("span");
+  rest.textContent = ` ${subjectText(ev)} · ${actorText(ev)}`;
+  li.append(time, " ", what, rest);
+  return li;
+}
+
+async function load() {
+  const data = await api(`/api/v1/events?latest=true&limit=${KEEP}`);
+  list.replaceChildren(...data.events.slice().reverse().map(item));
+  empty.hidden = data.events.length > 0;
+  return data.head;
+}
+
+const live = new Live({
+  onEvent: (ev) => {
+    prependKeepingView(list, item(ev));
+    while (list.children.length > KEEP) list.lastElementChild.remove();
+    empty.hidden = true;
+  },
+  reload: load,
+  onState: bindLiveState(document.getElementById("live-state")),
+});
+live.start(await load());
