@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from core import metrics
-from core.api.registry import Api, JSONBody, problem_response
+from core.api.registry import Api, ApiRoute, JSONBody, problem_response
 from core.auth.routes import api as users_api
 from core.auth.sessions import SessionSigner
 from core.bus import Bus, LocalBus, RedisBus
@@ -42,7 +42,7 @@ VERSION = "0.1.0"
 APIS: list[Api] = [units_api, users_api, journal_api]
 
 
-def all_api_routes() -> list:  # type: ignore[type-arg]
+def all_api_routes() -> list[ApiRoute]:
     return [r for api in APIS for r in api.routes]
 
 

@@ -55,7 +55,7 @@ def _safe_url(url: str) -> str:
 
 def print_demo_signins() -> None:
     users = demo_users()
-    print("\n演示账号 Demo sign-ins (password for all: %s)" % DEMO_PASSWORD)
+    print(f"\n演示账号 Demo sign-ins (password for all: {DEMO_PASSWORD})")
     print("  admin               系统管理员 (city, all rights)")
     print("  commander.360700    指挥长 commander, 赣州市")
     print("  duty.360700 / lead.360700   市值班员 / 市带班领导")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from core.auth.permissions import ROLES
 
 LANGS = ("zh", "en")
@@ -151,7 +153,7 @@ SUBJECT_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def translator(lang: str):  # type: ignore[no-untyped-def]
+def translator(lang: str) -> Callable[..., str]:
     table = MESSAGES.get(lang, MESSAGES["zh"])
 
     def t(key: str, **kw: str) -> str:
