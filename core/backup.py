@@ -63,7 +63,7 @@ async def backup(db: Database, dest: Path, uploads: Path) -> dict[str, int]:
             async for row in result.mappings():
                 buf.write(orjson.dumps({"t": table.name, "r": _encode(table, dict(row))}) + b"\n")
                 n += 1
-            counts[table.name] = n
+            counts[str(table.name)] = n  # a quoted_name: orjson takes only exact str keys
     header = orjson.dumps({"format": FORMAT, "created": time.time(), "counts": counts,
                            "tables": [t.name for t in _tables()]})
     tmp = dest.with_suffix(dest.suffix + ".partial")
@@ -105,6 +105,14 @@ async def restore(db: Database, src: Path, uploads: Path) -> dict[str, int]:
                 batch = [_decode(table, r) for r in rows.get(table.name, [])]
                 for i in range(0, len(batch), 500):
                     await uow.session.execute(insert(table), batch[i:i + 500])
+            if db.dialect == "postgresql":
+                # Rows came with their ids: move each id sequence past them, or the next insert collides.
+                for table in tables:
+                    col = table.autoincrement_column
+                    if col is not None:
+                        await uow.session.execute(text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{col.name}'), "
+                            f"COALESCE((SELECT MAX({col.name}) FROM {table.name}), 0) + 1, false)"))
         members = [m for m in tar.getmembers() if m.name.startswith("uploads/") and m.isfile()]
         for m in members:
             target = (uploads / Path(m.name).relative_to("uploads")).resolve()

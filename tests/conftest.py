@@ -13,7 +13,7 @@ import pytest
 
 from core import migrate
 from core.db import Database
-from core.demo import load_demo
+from web.demo import load_demo
 from tests import services
 from tests.support import LiveServer, ServerProcess, make_settings
 

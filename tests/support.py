@@ -90,7 +90,7 @@ class ServerProcess:
         env.pop("YINGJI_REDIS_URL", None)
         if redis_url:
             env["YINGJI_REDIS_URL"] = redis_url
-        self.log = open(data_dir / f"server-{self.port}.log", "wb")  # noqa: SIM115
+        self.log = open(data_dir / f"server-{self.port}.log", "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "web.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -103,7 +103,7 @@ class ServerProcess:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
 
-    async def wait_ready(self, timeout: float = 20) -> None:
+    async def wait_ready(self, timeout: float = 20) -> None:  # noqa: ASYNC109
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:
@@ -150,12 +150,12 @@ async def ws_connect(ws_url: str, token: str, since: int | None = None, **params
                                     max_queue=None, open_timeout=10)
 
 
-async def recv_json(ws: Any, timeout: float = 10) -> dict[str, Any]:
+async def recv_json(ws: Any, timeout: float = 10) -> dict[str, Any]:  # noqa: ASYNC109
     return dict(orjson.loads(await asyncio.wait_for(ws.recv(), timeout)))
 
 
 async def collect_events(ws: Any, *, until_seq: int | None = None, count: int | None = None,
-                         timeout: float = 15) -> list[dict[str, Any]]:
+                         timeout: float = 15) -> list[dict[str, Any]]:  # noqa: ASYNC109
     """Event documents from `ws` until one with seq >= until_seq (or `count` of them) arrives."""
     events: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout
@@ -180,3 +180,148 @@ async def create_team(client: httpx.AsyncClient, token: str, parent: str, code: 
                             json={"code": code, "name": name or f"测试队 {code}", "kind": "team", "parent": parent})
     assert res.status_code == 201, res.text
     return dict(res.json())
+
+
+# --- helpers for API, auth and data checks --------------------------------------------------------
+
+PROBLEM_TYPE = "application/problem+json"
+
+
+def assert_problem(res: httpx.Response, status: int | None = None) -> dict[str, Any]:
+    """`res` is an RFC 9457 problem (of `status`, when given); returns its document."""
+    assert res.status_code < 500, f"{res.request.method} {res.request.url} → {res.status_code}: {res.text}"
+    if status is not None:
+        assert res.status_code == status, f"{res.request.method} {res.request.url}: {res.status_code} {res.text}"
+    ctype = res.headers.get("content-type", "").split(";")[0].strip()
+    assert ctype == PROBLEM_TYPE, f"{res.request.method} {res.request.url}: content-type {ctype!r}"
+    doc = dict(res.json())
+    for name, kind in (("type", str), ("title", str), ("status", int), ("detail", str)):
+        assert isinstance(doc.get(name), kind), f"problem lacks {name}: {doc}"
+    assert doc["status"] == res.status_code, doc
+    if "errors" in doc:
+        assert isinstance(doc["errors"], list), doc
+        for err in doc["errors"]:
+            assert isinstance(err.get("pointer"), str) and err["pointer"].startswith("/"), doc
+            assert isinstance(err.get("message"), str) and err["message"], doc
+    return doc
+
+
+async def journal_head(client: httpx.AsyncClient, token: str) -> int:
+    res = await client.get("/api/v1/events", params={"latest": "true", "limit": 1}, headers=bearer(token))
+    assert res.status_code == 200, res.text
+    return int(res.json()["head"])
+
+
+async def events_after(client: httpx.AsyncClient, token: str, since: int) -> list[dict[str, Any]]:
+    """Every event after `since` that the token's user may see, following pages to the head."""
+    out: list[dict[str, Any]] = []
+    while True:
+        res = await client.get("/api/v1/events", params={"since": since, "limit": 1000}, headers=bearer(token))
+        assert res.status_code == 200, res.text
+        page = res.json()
+        out.extend(page["events"])
+        if len(page["events"]) < 1000:
+            return out
+        since = page["events"][-1]["seq"]
+
+
+def _canonical(value: Any) -> str:
+    return orjson.dumps(value, default=str, option=orjson.OPT_SORT_KEYS).decode()
+
+
+async def table_dump(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table the models know, sorted: to compare whole databases."""
+    from sqlalchemy import select
+
+    import web.cli
+    from core.orm import Base
+
+    web.cli._models()
+    db = Database(database_url)
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    try:
+        async with db.read() as session:
+            for table in Base.metadata.sorted_tables:
+                rows = (await session.execute(select(table))).all()
+                out[table.name] = sorted(tuple(_canonical(v) for v in row) for row in rows)
+    finally:
+        await db.dispose()
+    return out
+
+
+async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
+    """The browser's sign-in: the real form POST to /login (no redirects followed)."""
+    return await client.post("/login", data={"username": username, "password": password, "next": "/"},
+                              follow_redirects=False)
+
+
+def csrf_from_page(html: str) -> str:
+    import re
+
+    found = re.search(r'<meta name="csrf-token" content="([^"]*)"', html)
+    assert found and found.group(1), "page has no csrf-token meta"
+    return found.group(1)
+
+
+# --- a websocket reader for the live-stream tests --------------------------------------------------
+
+
+class WsRecorder:
+    """Reads a websocket in the background: the events, the other messages, and how it closed."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.events: list[dict[str, Any]] = []
+        self.other: list[dict[str, Any]] = []
+        self.close_code: int | None = None
+        self.closed = asyncio.Event()
+        self._changed = asyncio.Event()
+        self.task = asyncio.create_task(self._run())
+
+    @property
+    def seqs(self) -> list[int]:
+        return [int(e["seq"]) for e in self.events]
+
+    async def _run(self) -> None:
+        try:
+            async for raw in self.ws:
+                msg = orjson.loads(raw)
+                if msg.get("type") == "event":
+                    self.events.append(msg["event"])
+                else:
+                    self.other.append(msg)
+                self._changed.set()
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            self.close_code = self.ws.close_code
+            self.closed.set()
+            self._changed.set()
+
+    async def wait_seq(self, seq: int, within: float = 15) -> None:
+        """Until an event with seq >= `seq` has arrived (TimeoutError after `within` seconds)."""
+        deadline = time.monotonic() + within
+        while not (self.events and self.events[-1]["seq"] >= seq):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.closed.is_set():
+                raise TimeoutError(f"waited for seq {seq}; have up to {self.seqs[-1:]}, closed "
+                                   f"{self.close_code}, other {self.other[-3:]}")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.ws.close(), 5)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.task, 5)
+
+
+async def feed_reaches(server: LiveServer, seq: int, within: float = 5) -> None:
+    """Until the in-process server's feed has delivered `seq` (writes made through another Database
+    object, such as token_for's, reach it by the feed's journal check, a moment later)."""
+    deadline = time.monotonic() + within
+    while server.app.state.runtime.feed.head < seq:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"feed head {server.app.state.runtime.feed.head} < {seq}")
+        await asyncio.sleep(0.02)

@@ -29,17 +29,20 @@ from core.migrate import installation_id
 from core.problems import Problem
 from core.runtime import Runtime
 from core.settings import Settings, load_settings
+from core.startup import run_all as run_startup_hooks
 from core.timers.runner import TimerRunner
 from core.units.routes import api as units_api
+from duty.api import APIS as DUTY_APIS
 from web import openapi, pages
 from web.live import LiveHub, websocket_endpoint
+from web.presence import PresenceReporter
 
 log = logging.getLogger("yingji.web")
 HERE = Path(__file__).parent
 VERSION = "0.1.0"
 
 # Every domain's API, in the order the OpenAPI description lists them. Later domains add theirs.
-APIS: list[Api] = [units_api, users_api, journal_api]
+APIS: list[Api] = [units_api, users_api, journal_api, *DUTY_APIS]
 
 
 def all_api_routes() -> list[ApiRoute]:
@@ -99,8 +102,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                          tail_interval_s=settings.tail_interval_s)
         hub = LiveHub(feed)
         await feed.start()
+        await run_startup_hooks(db)
         timers = TimerRunner(db, poll_interval_s=settings.timer_poll_interval_s, lease_s=settings.timer_lease_s)
         await timers.start()
+        presence = PresenceReporter(db, hub)
+        await presence.start()
         runtime = Runtime(settings=settings, db=db, signer=SessionSigner(settings.secret_key,
                                                                          settings.session_max_age_s),
                           feed=feed, timers=timers)
@@ -108,6 +114,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            await presence.stop()
             await timers.stop()
             await feed.stop()
             await db.dispose()

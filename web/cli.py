@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import importlib
 import logging
 import os
 import sys
@@ -14,17 +15,21 @@ from core import backup as backup_mod
 from core import migrate
 from core.auth import service as auth
 from core.db import Database
-from core.demo import DEMO_PASSWORD, demo_users, load_demo
+from core.demo import DEMO_PASSWORD, demo_users
 from core.settings import Settings, load_settings
+from web.demo import load_demo
+
+# Every module that defines tables: imported so the metadata is complete (backup, migrations).
+MODEL_MODULES = (
+    "core.api.idempotency", "core.auth.models", "core.journal.models", "core.migrate", "core.timers.models",
+    "core.units.models", "duty.board.models", "duty.handover.models", "duty.log.models", "duty.notices.models",
+    "duty.reports.models", "duty.rollcall.models", "duty.rosters.models", "duty.rules.models",
+)
 
 
 def _models() -> None:
-    """Import every model module so the metadata is complete (backup, migrations)."""
-    import core.api.idempotency
-    import core.auth.models
-    import core.journal.models
-    import core.timers.models
-    import core.units.models  # noqa: F401
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
 
 
 def cmd_init(settings: Settings, demo: bool) -> None:
@@ -37,8 +42,7 @@ def cmd_init(settings: Settings, demo: bool) -> None:
                 await migrate.installation_id(uow.session)
             if demo:
                 created = await load_demo(db)
-                print(f"demo data: created {created['units']} units, {created['users']} users, "
-                      f"{created['facilities']} facilities")
+                print("demo data created: " + ", ".join(f"{n} {what}" for what, n in created.items()))
         finally:
             await db.dispose()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from core.auth.permissions import ROLES
 
@@ -63,6 +64,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hall.events_today": "今日事件流水",
         "hall.units": "下级单位",
         "hall.map": "态势图",
+        "login.hint": "请使用本单位分配的账号登录",
+        "live.label": "实时连接状态",
+        "journal.to_drill": "查看演练流水",
+        "journal.to_live": "返回实战流水",
+        "journal.loading": "正在加载…",
+        "journal.load_failed": "加载失败，正在重试…",
+        "home.jurisdictions": "下辖行政区",
+        "home.agencies": "部门与队伍",
+        "hall.live": "实战",
+        "hall.more": "另有 {n} 项",
+        "hall.no_units": "无下级单位",
+        "hall.no_coords": "下级单位均无坐标，无法绘制态势图",
+        "hall.no_events": "暂无动态",
+        "hall.map_legend_county": "下辖行政区",
+        "hall.map_legend_other": "部门与队伍",
+        "hall.map_legend_self": "本级",
+        "hall.map_note": "按坐标示意，无底图",
         "drill.banner": "演练",
         "error.title": "出错了",
         "error.404": "页面不存在",
@@ -124,6 +142,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hall.events_today": "Events today",
         "hall.units": "Subordinate units",
         "hall.map": "Map",
+        "login.hint": "Sign in with the account your unit issued to you",
+        "live.label": "Live connection",
+        "journal.to_drill": "View drill log",
+        "journal.to_live": "Back to live log",
+        "journal.loading": "Loading…",
+        "journal.load_failed": "Could not load; retrying…",
+        "home.jurisdictions": "Jurisdictions",
+        "home.agencies": "Agencies and teams",
+        "hall.live": "LIVE",
+        "hall.more": "{n} more",
+        "hall.no_units": "No subordinate units",
+        "hall.no_coords": "No subordinate unit has coordinates; nothing to draw",
+        "hall.no_events": "Nothing yet",
+        "hall.map_legend_county": "Jurisdictions",
+        "hall.map_legend_other": "Agencies and teams",
+        "hall.map_legend_self": "This unit",
+        "hall.map_note": "Schematic from coordinates; no base map",
         "drill.banner": "DRILL",
         "error.title": "Something went wrong",
         "error.404": "No such page",
@@ -151,6 +186,28 @@ SUBJECT_LABELS: dict[str, tuple[str, str]] = {
     "user": ("用户", "User"),
     "facility": ("场所", "Facility"),
 }
+
+
+TZ_LABELS: dict[str, tuple[str, str]] = {
+    "Asia/Shanghai": ("北京时间", "China Standard Time"),
+    "Asia/Urumqi": ("新疆时间", "Xinjiang Time"),
+}
+
+
+def tz_label(tz: str, lang: str) -> str:
+    """"北京时间（Asia/Shanghai）": the zone as people say it, with its name for the technical."""
+    names = TZ_LABELS.get(tz)
+    if names is None:
+        return tz
+    return f"{names[0]}（{tz}）" if lang == "zh" else f"{names[1]} ({tz})"
+
+
+def unit_name(unit: Any, lang: str) -> str:
+    """A unit's name in the page's language: its English name when there is one, else its own."""
+    get = unit.get if isinstance(unit, dict) else lambda k: getattr(unit, k, None)
+    if lang == "en" and get("name_en"):
+        return str(get("name_en"))
+    return str(get("name"))
 
 
 def translator(lang: str) -> Callable[..., str]:

@@ -19,7 +19,7 @@ from core.auth.sessions import COOKIE
 from core.problems import Problem
 from core.runtime import Runtime
 from core.units import service as units
-from web.i18n import LANGS, client_labels, translator
+from web.i18n import LANGS, client_labels, translator, tz_label, unit_name
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -61,6 +61,7 @@ def _render(request: Request, name: str, principal: Principal | None, status: in
             "labels": client_labels(lang), **context.pop("page", {})}
     return templates.TemplateResponse(request, name, {
         "t": translator(lang), "lang": lang, "principal": principal,
+        "uname": lambda unit: unit_name(unit, lang), "tz_label": lambda tz: tz_label(tz, lang),
         "csrf": principal.csrf if principal else "",
         "page_json": orjson.dumps(page).decode().replace("</", "<\\/"), **context}, status_code=status)
 
@@ -88,6 +89,8 @@ async def login_submit(request: Request) -> Response:
             uow.actor = (await auth.principal_for(uow.session, user)).actor
             user_id, epoch = user.id, user.session_epoch
     except Problem as problem:
+        if problem.status == 401:
+            await auth.record_login_failure(runtime.db, username=username, ip=ip)
         key = "login.limited" if problem.status == 429 else "login.bad"
         return _render(request, "login.html", None, status=problem.status, next=target, error=key,
                        username=username)

@@ -189,6 +189,8 @@ async def authenticate(runtime: Runtime, request: Request, *, writing: bool) -> 
 
 
 def _reply_response(reply: Reply) -> Response:
+    if isinstance(reply.body, Response):  # a non-JSON representation (iCalendar, print views)
+        return reply.body
     if reply.status == 204:
         return Response(status_code=204, headers=reply.headers)
     return JSONBody(reply.body, status_code=reply.status, headers=reply.headers)
@@ -282,6 +284,12 @@ async def _handle(route: ApiRoute, runtime: Runtime, request: Request) -> Respon
                 return replay
         raise Problem(409, "the change conflicts with data saved meanwhile; reload and retry",
                       type="/problems/conflict") from None
+    except Problem:
+        if key:  # a concurrent retry committed first, so this one found its work done ("taken"): replay
+            replay = await _replay(runtime, principal, key, fingerprint)
+            if replay is not None:
+                return replay
+        raise
     return _reply_response(reply)
 
 

@@ -16,7 +16,7 @@ from core.auth.models import ApiToken, LoginFailure, User
 from core.auth.permissions import ROLES
 from core.auth.principal import Principal
 from core.auth.sessions import SessionData
-from core.db import UnitOfWork
+from core.db import Database, UnitOfWork
 from core.orm import new_id, utcnow
 from core.problems import Problem, conflict, forbidden, invalid, not_found
 from core.units import service as units
@@ -124,7 +124,7 @@ async def sign_in(uow: UnitOfWork, *, username: str, password: str, ip: str,
     user = (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
     ok = passwords.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        session.add(LoginFailure(username=username[:64], ip=ip[:64]))
+        # Counted by the caller with record_login_failure: this transaction rolls back with the 401.
         raise Problem(401, "wrong username or password", type="/problems/bad-credentials")
     await session.execute(delete(LoginFailure).where(LoginFailure.username == username))
     if user.password_hash and passwords.needs_rehash(user.password_hash):
@@ -132,6 +132,12 @@ async def sign_in(uow: UnitOfWork, *, username: str, password: str, ip: str,
     uow.emit("user.signed_in", subject=("user", user.id), scope=[user.unit_code],
              data={"username": user.username, "ip": ip})
     return user
+
+
+async def record_login_failure(db: Database, *, username: str, ip: str) -> None:
+    """Count a failed sign-in, in a transaction of its own (the sign-in's rolled back with its 401)."""
+    async with db.write() as uow:
+        uow.session.add(LoginFailure(username=username[:64], ip=ip[:64]))
 
 
 async def principal_for(session: AsyncSession, user: User, **extra: Any) -> Principal:
@@ -219,3 +225,17 @@ async def list_visible_users(session: AsyncSession, by: Principal, *, unit: str 
     if unit:
         stmt = stmt.where(User.unit_code == unit)
     return list((await session.execute(stmt)).scalars())
+
+
+async def ids_for(session: AsyncSession, usernames: list[str], *, pointer: str) -> dict[str, str]:
+    """username → user id for active users; a 422 naming the first unknown one."""
+    wanted = set(usernames)
+    if not wanted:
+        return {}
+    rows = (await session.execute(select(User.username, User.id)
+                                  .where(User.username.in_(wanted), User.active.is_(True)))).all()
+    found = {name: uid for name, uid in rows}
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise invalid(pointer, f"no active user named {missing[0]}")
+    return found

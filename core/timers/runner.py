@@ -16,7 +16,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -38,7 +38,9 @@ class DueTimer:
     payload: dict[str, Any]
 
 
-Handler = Callable[[UnitOfWork, DueTimer], Awaitable[None]]
+# A handler may return a time: the timer is then scheduled again for it (a repeating timer),
+# under the same fence rule, instead of being marked fired.
+Handler = Callable[[UnitOfWork, DueTimer], Awaitable[datetime | None]]
 
 _handlers: dict[str, Handler] = {}
 
@@ -122,10 +124,12 @@ class TimerRunner:
         handler = self.handlers[due.kind]
         try:
             async with self.db.write() as uow:
-                await handler(uow, due)
+                again = await handler(uow, due)
+                done: dict[str, Any] = ({"state": "scheduled", "due_at": again, "claimed_by": None} if again
+                                        else {"state": "fired", "fired_at": utcnow()})
                 result = await uow.session.execute(
                     update(Timer).where(Timer.id == due.id, Timer.fence == due.fence, Timer.state == "claimed")
-                    .values(state="fired", fired_at=utcnow(), lease_until=None))
+                    .values(lease_until=None, **done))
                 if getattr(result, "rowcount", 0) != 1:
                     raise FenceLost(due.id)
         except FenceLost:

@@ -40,3 +40,13 @@ async def cancel(uow: UnitOfWork, *, kind: str, ref: str) -> bool:
     timer.state = "cancelled"
     timer.fence += 1
     return True
+
+
+async def ensure(uow: UnitOfWork, *, kind: str, ref: str, due_at: datetime,
+                 payload: dict[str, Any] | None = None) -> Timer | None:
+    """Create the timer unless one for (kind, ref) exists already, in any state (idempotent set-up)."""
+    existing = (await uow.session.execute(
+        select(Timer.id).where(Timer.kind == kind, Timer.ref == ref))).scalar_one_or_none()
+    if existing is not None:
+        return None
+    return await schedule(uow, kind=kind, ref=ref, due_at=due_at, payload=payload)

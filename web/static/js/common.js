@@ -44,22 +44,45 @@ function formatter(tz) {
   return fmtCache.get(tz);
 }
 
-/** "2026-11-23 08:30:05" in the unit's zone, 24-hour clock. */
-export function formatTime(iso, tz = page.tz || "Asia/Shanghai", withSeconds = true) {
+/** "2026-11-23 08:30" in the unit's zone, 24-hour clock ("…08:30:05" with seconds). */
+export function formatTime(iso, tz = page.tz || "Asia/Shanghai", withSeconds = false) {
   const parts = Object.fromEntries(formatter(tz).formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
   const time = withSeconds ? `${parts.hour}:${parts.minute}:${parts.second}` : `${parts.hour}:${parts.minute}`;
   return `${parts.year}-${parts.month}-${parts.day} ${time}`;
+}
+
+/** "08:30" for a time today in the unit's zone, else "2026-11-22 08:30". */
+export function shortTime(iso, now = new Date()) {
+  const full = formatTime(iso);
+  return full.slice(0, 10) === formatTime(now.toISOString()).slice(0, 10) ? full.slice(11) : full;
+}
+
+/** A unit's name in the page's language (its English name, when it has one, on English pages). */
+export function unitName(unit) {
+  if (!unit) return "";
+  return (page.lang === "en" && unit.name_en) || unit.name || unit.code;
+}
+
+// Sign-ins and token chores stay in the journal; summaries (home, the wall) leave them out.
+const QUIET = new Set(["user.signed_in", "user.password_changed", "token.created", "token.revoked"]);
+export function isQuiet(type) {
+  return QUIET.has(type);
 }
 
 export function eventLabel(type) {
   return (labels.events && labels.events[type]) || type;
 }
 
+/** What the event is about, by name: "章贡区应急救援队". */
+export function subjectName(ev) {
+  const d = ev.data || {};
+  return (page.lang === "en" && d.name_en) || d.name || d.title || d.username || d.label || ev.subject.id;
+}
+
+/** The same with its kind, for tables: "单位 · 章贡区应急救援队". */
 export function subjectText(ev) {
   const kind = (labels.subjects && labels.subjects[ev.subject.kind]) || ev.subject.kind;
-  const d = ev.data || {};
-  const name = d.name || d.title || d.username || d.label || ev.subject.id;
-  return `${kind} · ${name}`;
+  return `${kind} · ${subjectName(ev)}`;
 }
 
 export function actorText(ev) {

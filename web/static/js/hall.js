@@ -1,56 +1,288 @@
-// The command-hall wall: fixed regions, no scrolling, live. Regions for incidents, tasks and
-// warnings are filled by their domains as those are built; until then they say they are empty.
+// The command-hall wall: fixed regions, no scrolling, no hover, live. Regions for incidents, tasks
+// and warnings are filled by their domains as those are built; until then they say they are empty.
+// Every list is cut to what its region shows, with "N more" instead of a scrollbar.
 import { Live } from "./live.js";
-import { api, bindLiveState, eventLabel, formatTime, page, subjectText } from "./common.js";
+import {
+  api, bindLiveState, eventLabel, formatTime, isQuiet, page, shortTime, subjectName, ui, unitName,
+} from "./common.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const JURISDICTIONS = new Set(["province", "city", "county", "township", "village"]);
+const TICKER_CANDIDATES = 30;
 
 const clock = document.getElementById("hall-clock");
 const ticker = document.getElementById("hall-ticker");
+const tickerEmpty = document.getElementById("hall-ticker-empty");
 const unitsList = document.getElementById("hall-units");
+const unitsMore = document.getElementById("hall-units-more");
+const unitsEmpty = document.getElementById("hall-units-empty");
+const dutyCount = document.getElementById("duty-count");
 const countEvents = document.getElementById("count-events");
-document.getElementById("count-units").textContent = String(page.subunits.length);
-const KEEP = 8;
+const countUnits = document.getElementById("count-units");
+const mapBox = document.getElementById("hall-map");
+const mapEmpty = document.getElementById("hall-map-empty");
 
-function tick() { clock.textContent = formatTime(new Date().toISOString()); }
+let subunits = page.subunits.slice();
+let recent = []; // newest first, the wall-worthy events the ticker may show
+let today = formatTime(new Date().toISOString()).slice(0, 10);
+let count = 0;
+
+function tick() {
+  const now = formatTime(new Date().toISOString(), undefined, true);
+  clock.textContent = now;
+  if (now.slice(0, 10) !== today) { today = now.slice(0, 10); count = 0; countEvents.textContent = "0"; }
+}
 tick();
 setInterval(tick, 1000);
 
-for (const u of page.subunits) {
-  const li = document.createElement("li");
-  li.dataset.code = u.code;
-  li.textContent = u.name;
-  unitsList.appendChild(li);
+// ---- names ------------------------------------------------------------------------------------
+
+/** "赣州市林业局" under 赣州市 reads "林业局" on the wall; the full name stays in the title. */
+function shortName(u) {
+  const full = unitName(u);
+  const parent = unitName(page.unit);
+  if (!parent || !full.startsWith(parent)) return full;
+  const rest = full.slice(parent.length).trim();
+  if (page.lang === "en") {
+    if (rest.split(/\s+/).length < 2) return full;
+    return rest[0].toUpperCase() + rest.slice(1);
+  }
+  return rest.length >= 2 ? rest : full;
 }
 
-function todayStart() {
-  return formatTime(new Date().toISOString()).slice(0, 10);
+function byKind(a, b) {
+  return (JURISDICTIONS.has(b.kind) ? 1 : 0) - (JURISDICTIONS.has(a.kind) ? 1 : 0);
 }
 
-let today = todayStart();
-let count = 0;
+// ---- fitting lists into fixed regions ----------------------------------------------------------
+
+function overflows(region) {
+  return region.scrollHeight > region.clientHeight + 1;
+}
+
+/** Hide the tail of `list` until its region fits; say how many are hidden in `moreEl`. */
+function fit(list, moreEl) {
+  const region = list.closest(".region");
+  const items = Array.from(list.children);
+  items.forEach((li) => { li.hidden = false; });
+  if (moreEl) moreEl.hidden = true;
+  let hidden = 0;
+  for (let i = items.length - 1; i >= 0 && overflows(region); i -= 1) {
+    items[i].hidden = true;
+    if (items[i].classList.contains("group-break")) continue;
+    hidden += 1;
+    if (moreEl) { moreEl.textContent = ui("hall.more", { n: String(hidden) }); moreEl.hidden = false; }
+  }
+}
+
+// ---- duty picture ------------------------------------------------------------------------------
+
+function renderUnits() {
+  const sorted = subunits.slice().sort(byKind);
+  const items = [];
+  sorted.forEach((u, i) => {
+    if (i > 0 && JURISDICTIONS.has(sorted[i - 1].kind) !== JURISDICTIONS.has(u.kind)) {
+      const gap = document.createElement("li"); // jurisdictions, then agencies and teams on a new line
+      gap.className = "group-break";
+      gap.setAttribute("aria-hidden", "true");
+      items.push(gap);
+    }
+    const li = document.createElement("li");
+    li.dataset.code = u.code;
+    li.dataset.kind = u.kind;
+    li.title = `${unitName(u)} ${u.code}`;
+    li.textContent = shortName(u);
+    items.push(li);
+  });
+  unitsList.replaceChildren(...items);
+  unitsEmpty.hidden = sorted.length > 0;
+  dutyCount.textContent = sorted.length ? String(sorted.length) : "";
+  countUnits.textContent = String(sorted.length);
+  fit(unitsList, unitsMore);
+}
+
+// ---- map: a schematic of the subordinate units from their coordinates ---------------------------
+
+function el(name, attrs = {}, text = null) {
+  const node = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+function hasCoords(u) {
+  return typeof u.lat === "number" && typeof u.lon === "number";
+}
+
+function intersects(a, b) {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+function renderMap() {
+  const W = Math.floor(mapBox.clientWidth);
+  const H = Math.floor(mapBox.clientHeight);
+  mapBox.replaceChildren();
+  const points = subunits.filter(hasCoords);
+  const self = hasCoords(page.unit) ? page.unit : null;
+  mapEmpty.hidden = points.length > 0;
+  if (!points.length || W < 50 || H < 50) return;
+
+  // Equirectangular, squeezed by cos(latitude): true enough for one city's counties.
+  const all = self ? [...points, self] : points;
+  const lat0 = all.reduce((s, u) => s + u.lat, 0) / all.length;
+  const k = Math.cos((lat0 * Math.PI) / 180);
+  const px = (u) => u.lon * k;
+  const py = (u) => -u.lat;
+  let [x0, x1] = [Math.min(...all.map(px)), Math.max(...all.map(px))];
+  let [y0, y1] = [Math.min(...all.map(py)), Math.max(...all.map(py))];
+  const MIN_SPAN = 0.2; // degrees: a county's few teams should not fill the screen from one spot
+  if (x1 - x0 < MIN_SPAN) { const c = (x0 + x1) / 2; x0 = c - MIN_SPAN / 2; x1 = c + MIN_SPAN / 2; }
+  if (y1 - y0 < MIN_SPAN) { const c = (y0 + y1) / 2; y0 = c - MIN_SPAN / 2; y1 = c + MIN_SPAN / 2; }
+  const padX = 130; // room for a label either side
+  const padTop = 30;
+  const padBottom = 70; // room for the legend
+  const scale = Math.min((W - 2 * padX) / (x1 - x0), (H - padTop - padBottom) / (y1 - y0));
+  const offX = (W - scale * (x1 - x0)) / 2;
+  const offY = padTop + (H - padTop - padBottom - scale * (y1 - y0)) / 2;
+  const X = (u) => offX + (px(u) - x0) * scale;
+  const Y = (u) => offY + (py(u) - y0) * scale;
+
+  const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img",
+    "aria-label": ui("hall.map") });
+  const dots = el("g", { class: "map-dots" });
+  const labelsG = el("g", { class: "map-labels" });
+  svg.append(dots, labelsG);
+  mapBox.appendChild(svg);
+
+  const taken = []; // boxes of dots and placed labels
+  const others = points.filter((u) => !JURISDICTIONS.has(u.kind));
+  const places = points.filter((u) => JURISDICTIONS.has(u.kind));
+  for (const u of others) {
+    dots.appendChild(el("circle", { cx: X(u), cy: Y(u), r: 5, class: "map-other", "data-code": u.code }));
+  }
+  for (const u of places) {
+    dots.appendChild(el("circle", { cx: X(u), cy: Y(u), r: 9, class: "map-place", "data-code": u.code }));
+    taken.push({ x: X(u) - 10, y: Y(u) - 10, w: 20, h: 20 });
+  }
+  if (self) {
+    dots.appendChild(el("circle", { cx: X(self), cy: Y(self), r: 14, class: "map-self", "data-code": self.code }));
+    taken.push({ x: X(self) - 15, y: Y(self) - 15, w: 30, h: 30 });
+  }
+
+  // Labels: try right, left, above, below, then the diagonals; keep the first that collides with
+  // nothing already placed, else the least bad one. The unit itself is labelled last, if it fits.
+  const labelled = places.map((u) => [u, false]);
+  if (self) labelled.push([self, true]);
+  for (const [u, optional] of labelled) {
+    const text = el("text", { class: optional ? "map-label map-label-self" : "map-label" }, shortName(u));
+    text.dataset.code = u.code;
+    labelsG.appendChild(text);
+    const w = text.getComputedTextLength();
+    const h = 26;
+    const cx = X(u);
+    const cy = Y(u);
+    const g = optional ? 18 : 13;
+    const candidates = [
+      [cx + g, cy - h / 2], [cx - g - w, cy - h / 2], [cx - w / 2, cy - g - h], [cx - w / 2, cy + g],
+      [cx + g * 0.7, cy - g * 0.7 - h], [cx - g * 0.7 - w, cy - g * 0.7 - h],
+      [cx + g * 0.7, cy + g * 0.7], [cx - g * 0.7 - w, cy + g * 0.7],
+    ].map(([x, y]) => ({ x, y, w, h }))
+      .filter((b) => b.x >= 0 && b.y >= 0 && b.x + b.w <= W && b.y + b.h <= H);
+    let best = null;
+    let bestCost = Infinity;
+    for (const b of candidates) {
+      const cost = taken.filter((t) => intersects(b, t)).length;
+      if (cost < bestCost) { best = b; bestCost = cost; }
+      if (cost === 0) break;
+    }
+    if (!best || (optional && bestCost > 0)) { text.remove(); continue; }
+    text.setAttribute("x", best.x);
+    text.setAttribute("y", best.y + h * 0.8);
+    taken.push(best);
+  }
+
+  // Legend, bottom left: what the marks mean, with counts.
+  const legend = el("g", { class: "map-legend", transform: `translate(4 ${H - 10})` });
+  svg.appendChild(legend); // in the document before measuring its text
+  const entries = [["map-place", 9, ui("hall.map_legend_county"), places.length]];
+  if (others.length) entries.push(["map-other", 5, ui("hall.map_legend_other"), others.length]);
+  if (self) entries.push(["map-self", 10, ui("hall.map_legend_self"), null]);
+  let x = 0;
+  for (const [cls, r, label, n] of entries) {
+    legend.appendChild(el("circle", { cx: x + 12, cy: -9, r, class: cls }));
+    const t = el("text", { x: x + 30, y: 0, class: "map-legend-text" }, n === null ? label : `${label} ${n}`);
+    legend.appendChild(t);
+    x += 30 + t.getComputedTextLength() + 28;
+  }
+}
+
+// ---- ticker and counters -----------------------------------------------------------------------
 
 function item(ev) {
   const li = document.createElement("li");
-  li.textContent = `${formatTime(ev.ts).slice(11, 16)} ${eventLabel(ev.type)} · ${subjectText(ev)}`;
+  li.dataset.seq = ev.seq;
+  const time = document.createElement("time");
+  time.dateTime = ev.ts;
+  time.textContent = shortTime(ev.ts);
+  const what = document.createElement("strong");
+  what.textContent = eventLabel(ev.type);
+  li.append(time, " ", what, ` ${subjectName(ev)}`);
   return li;
 }
 
+function renderTicker() {
+  ticker.replaceChildren(...recent.map(item));
+  tickerEmpty.hidden = recent.length > 0;
+  fit(ticker, null);
+  Array.from(ticker.children).filter((li) => li.hidden).forEach((li) => li.remove());
+}
+
+function isToday(ev) {
+  return formatTime(ev.ts).slice(0, 10) === today;
+}
+
+let unitsRefresh = null;
+function refreshUnitsSoon() {
+  clearTimeout(unitsRefresh);
+  unitsRefresh = setTimeout(async () => {
+    try {
+      const all = await api("/api/v1/units");
+      subunits = all.filter((u) => u.parent === page.unit.code);
+      renderUnits();
+      renderMap();
+    } catch (e) {
+      console.warn("could not refresh units", e);
+    }
+  }, 300);
+}
+
 function add(ev) {
-  ticker.prepend(item(ev));
-  while (ticker.children.length > KEEP) ticker.lastElementChild.remove();
-  if (formatTime(ev.ts).slice(0, 10) === today) { count += 1; countEvents.textContent = String(count); }
+  if (isToday(ev)) { count += 1; countEvents.textContent = String(count); }
+  if (ev.type.startsWith("unit.")) refreshUnitsSoon();
+  if (isQuiet(ev.type)) return;
+  recent.unshift(ev);
+  recent = recent.slice(0, TICKER_CANDIDATES);
+  renderTicker();
 }
 
 async function load() {
   const q = new URLSearchParams({ latest: "true", limit: "200" });
   if (page.exercise) q.set("exercise", "true");
   const data = await api(`/api/v1/events?${q}`);
-  today = todayStart();
-  const todays = data.events.filter((e) => formatTime(e.ts).slice(0, 10) === today);
-  count = todays.length;
+  count = data.events.filter(isToday).length;
   countEvents.textContent = String(count);
-  ticker.replaceChildren(...data.events.slice(-KEEP).reverse().map(item));
+  recent = data.events.filter((e) => !isQuiet(e.type)).slice(-TICKER_CANDIDATES).reverse();
+  renderTicker();
   return data.head;
 }
+
+renderUnits();
+renderMap();
+let resizeTimer = null;
+window.addEventListener("resize", () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => { renderUnits(); renderMap(); renderTicker(); }, 200);
+});
 
 const live = new Live({
   exercise: page.exercise,
@@ -60,3 +292,4 @@ const live = new Live({
   onState: bindLiveState(document.getElementById("live-state")),
 });
 live.start(await load());
+window.yingjiLive = live;

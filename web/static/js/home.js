@@ -1,8 +1,10 @@
 // Home: the user's unit at a glance and the latest events, live.
 import { Live } from "./live.js";
-import { actorText, api, bindLiveState, eventLabel, formatTime, labels, page, prependKeepingView, subjectText } from "./common.js";
+import {
+  actorText, api, bindLiveState, eventLabel, formatTime, isQuiet, labels, page, prependKeepingView, subjectName,
+} from "./common.js";
 
-document.getElementById("roles").textContent = page.user.roles.map((r) => labels.roles[r] || r).join("、");
+document.getElementById("roles").textContent = page.user.roles.map((r) => labels.roles[r] || r).join(page.lang === "en" ? ", " : "、");
 const list = document.getElementById("recent");
 const empty = document.getElementById("recent-empty");
 const KEEP = 12;
@@ -11,24 +13,28 @@ function item(ev) {
   const li = document.createElement("li");
   li.dataset.seq = ev.seq;
   const time = document.createElement("time");
-  time.textContent = formatTime(ev.ts).slice(5, 16);
+  time.dateTime = ev.ts;
+  time.textContent = formatTime(ev.ts);
+  time.title = formatTime(ev.ts, undefined, true);
   const what = document.createElement("strong");
   what.textContent = eventLabel(ev.type);
   const rest = document.createElement("span");
-  rest.textContent = ` ${subjectText(ev)} · ${actorText(ev)}`;
+  rest.textContent = ` ${subjectName(ev)} · ${actorText(ev)}`;
   li.append(time, " ", what, rest);
   return li;
 }
 
 async function load() {
-  const data = await api(`/api/v1/events?latest=true&limit=${KEEP}`);
-  list.replaceChildren(...data.events.slice().reverse().map(item));
-  empty.hidden = data.events.length > 0;
+  const data = await api(`/api/v1/events?latest=true&limit=${KEEP * 5}`);
+  const shown = data.events.filter((ev) => !isQuiet(ev.type)).slice(-KEEP).reverse();
+  list.replaceChildren(...shown.map(item));
+  empty.hidden = shown.length > 0;
   return data.head;
 }
 
 const live = new Live({
   onEvent: (ev) => {
+    if (isQuiet(ev.type)) return;
     prependKeepingView(list, item(ev));
     while (list.children.length > KEEP) list.lastElementChild.remove();
     empty.hidden = true;

@@ -1,27 +1,68 @@
 // The live journal: the newest events the user may see, then every new one as it commits.
 import { Live } from "./live.js";
-import { actorText, api, bindLiveState, eventLabel, formatTime, page, prependKeepingView, subjectText } from "./common.js";
+import {
+  actorText, api, bindLiveState, eventLabel, formatTime, page, prependKeepingView, subjectText, ui, unitName,
+} from "./common.js";
 
 const body = document.getElementById("journal-body");
 const empty = document.getElementById("journal-empty");
+const loading = document.getElementById("journal-loading");
 const more = document.getElementById("journal-more");
 const PAGE = 100;
+const RETRY_MS = 3000;
 let oldest = null;
+const unitNames = new Map(); // code -> name, for the "visible to" column
+const namesReady = loadUnitNames();
+
+async function loadUnitNames() {
+  try {
+    for (const u of await api("/api/v1/units")) unitNames.set(u.code, unitName(u));
+  } catch (e) {
+    console.warn("unit names unavailable; showing codes", e);
+  }
+}
+
+function unitsText(codes) {
+  return codes.map((c) => unitNames.get(c) || c).join(page.lang === "en" ? ", " : "、");
+}
 
 function row(ev) {
+  if (ev.type === "unit.created" && ev.data && ev.data.code) unitNames.set(ev.data.code, unitName(ev.data));
   const tr = document.createElement("tr");
   tr.dataset.seq = ev.seq;
   tr.dataset.type = ev.type;
   if (ev.exercise) tr.classList.add("drill-row");
-  const cells = [String(ev.seq), formatTime(ev.ts), eventLabel(ev.type), subjectText(ev), actorText(ev),
-    ev.units.join(" ")];
-  cells.forEach((text, i) => {
-    const td = document.createElement("td");
-    td.textContent = text;
-    if (i === 2) td.className = "ev-type";
-    if (i === 5) td.className = "muted small";
-    tr.appendChild(td);
-  });
+
+  const seq = document.createElement("td");
+  seq.className = "c-seq";
+  seq.textContent = String(ev.seq);
+
+  const when = document.createElement("td");
+  when.className = "c-time";
+  const time = document.createElement("time");
+  time.dateTime = ev.ts;
+  time.textContent = formatTime(ev.ts);
+  time.title = formatTime(ev.ts, undefined, true);
+  when.appendChild(time);
+
+  const type = document.createElement("td");
+  type.className = "c-type ev-type";
+  type.textContent = eventLabel(ev.type);
+
+  const subject = document.createElement("td");
+  subject.className = "c-subject";
+  subject.textContent = subjectText(ev);
+
+  const actor = document.createElement("td");
+  actor.className = "c-actor";
+  actor.textContent = actorText(ev);
+
+  const units = document.createElement("td");
+  units.className = "c-units muted small";
+  units.textContent = unitsText(ev.units);
+  units.title = ev.units.join(" ");
+
+  tr.append(seq, when, type, subject, actor, units);
   return tr;
 }
 
@@ -33,11 +74,26 @@ async function load() {
   const q = new URLSearchParams({ latest: "true", limit: String(PAGE) });
   if (page.exercise) q.set("exercise", "true");
   const data = await api(`/api/v1/events?${q}`);
+  await namesReady;
   body.replaceChildren(...data.events.slice().reverse().map(row));
   oldest = data.events.length ? data.events[0].seq : null;
   more.hidden = data.events.length < PAGE;
+  loading.hidden = true;
   refreshEmpty();
   return data.head;
+}
+
+/** The first load, retried until it works: a page that cannot load says so, and keeps trying. */
+async function firstLoad() {
+  for (;;) {
+    try {
+      return await load();
+    } catch (e) {
+      loading.textContent = ui("journal.load_failed");
+      loading.hidden = false;
+      await new Promise((r) => setTimeout(r, RETRY_MS));
+    }
+  }
 }
 
 more.addEventListener("click", async () => {
@@ -56,5 +112,5 @@ const live = new Live({
   reload: load,
   onState: bindLiveState(document.getElementById("live-state")),
 });
-live.start(await load());
+live.start(await firstLoad());
 window.yingjiLive = live;

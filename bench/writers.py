@@ -1,0 +1,167 @@
+"""Who writes the events the screens receive.
+
+- `HttpWriter`: real API writes (`PATCH /api/v1/units/{county}`, one `unit.updated` event each)
+  at a fixed rate, open loop: request i is sent at t0 + i/rate whether or not earlier ones have
+  returned. The event is committed inside a server worker, which fans it out to its own screens
+  and publishes it to Redis for the other worker: the deployed path. The only commit clock the
+  screens can see is the event's `ts` (set at append, just before COMMIT, millisecond precision),
+  so latencies are measured from `ts` (ref=event_ts): conservative by the commit's duration and by
+  up to 1 ms of truncation.
+- `DirectWriter`: this process commits through `core.db` like a third worker would, takes the
+  wall clock right after COMMIT returns (ref=writer_commit_clock, µs precision) and publishes to
+  the installation's Redis channel exactly as a worker does. Also used to load the journal fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from typing import Any
+
+import httpx
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from bench.common import COUNTIES, percentile, r
+
+
+def _schedule_stats(durations: list[float], ok: int, n: int, elapsed: float) -> dict[str, Any]:
+    durations.sort()
+    return {"writes_ok": ok, "writes_failed": n - ok, "write_rate_achieved": r(ok / elapsed if elapsed else 0, 1),
+            "write_p50_ms": r(percentile(durations, 50) * 1000), "write_p99_ms": r(percentile(durations, 99) * 1000)}
+
+
+class HttpWriter:
+    ref = "event_ts"
+
+    def __init__(self, base_url: str, token: str) -> None:
+        self.client = httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"},
+                                        timeout=30, limits=httpx.Limits(max_connections=32))
+        self.i = 0
+        self.commit_clock: dict[int, float] = {}  # not observable from outside the server
+
+    async def run(self, rate: float, duration: float) -> dict[str, Any]:
+        n = max(1, math.ceil(rate * duration))
+        loop = asyncio.get_running_loop()
+        durations: list[float] = []
+        ok = 0
+        failures: list[str] = []
+
+        async def one(i: int) -> None:
+            nonlocal ok
+            t = time.perf_counter()
+            try:
+                res = await self.client.patch(f"/api/v1/units/{COUNTIES[i % len(COUNTIES)]}",
+                                              json={"sort": i % 100_000})
+            except httpx.HTTPError as exc:
+                failures.append(repr(exc))
+                return
+            durations.append(time.perf_counter() - t)
+            if res.status_code == 200:
+                ok += 1
+            else:
+                failures.append(f"{res.status_code} {res.text[:200]}")
+
+        t0 = loop.time()
+        tasks = []
+        for k in range(n):
+            delay = t0 + k / rate - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(self.i)))
+            self.i += 1
+        await asyncio.gather(*tasks)
+        out = _schedule_stats(durations, ok, n, loop.time() - t0)
+        if failures:
+            out["write_errors"] = failures[:3]
+        return out
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+class DirectWriter:
+    ref = "writer_commit_clock"
+
+    def __init__(self, database_url: str, redis_url: str | None) -> None:
+        from core.db import Database
+
+        self.db = Database(database_url, pool_size=2)
+        self.redis_url = redis_url
+        self.bus: Any = None
+        self.principal: Any = None
+        self.commit_clock: dict[int, float] = {}
+        self._last_commit = 0.0
+        self.i = 0
+
+    def _after_commit(self, _session: Session) -> None:
+        self._last_commit = time.time()
+
+    async def start(self) -> None:
+        from core.auth import service as auth
+        from core.bus.redis import RedisBus
+        from core.migrate import installation_id
+
+        async with self.db.read() as session:
+            iid = await installation_id(session)  # the servers made it at start-up
+            user = await auth.find_user(session, "admin")
+            assert user is not None
+            self.principal = await auth.principal_for(session, user, via="token")
+        if self.redis_url:
+            self.bus = RedisBus(self.redis_url, channel=f"yingji:{iid}:journal")
+        # The wall clock the moment COMMIT returns (before the session closes), then publish as a worker does.
+        sa_event.listen(Session, "after_commit", self._after_commit)
+        self.db.on_commit(self._on_commit)
+
+    async def _on_commit(self, events: list[Any]) -> None:
+        t = self._last_commit
+        for ev in events:
+            self.commit_clock[ev.seq] = t
+        if self.bus is not None:
+            await self.bus.publish([ev.doc for ev in events])
+
+    async def write(self, count: int, per_tx: int = 1) -> None:
+        """`count` real `unit.updated` events, `per_tx` per transaction."""
+        from core.units import service as units
+
+        done = 0
+        while done < count:
+            k = min(per_tx, count - done)
+            async with self.db.write(self.principal.actor) as uow:
+                for _ in range(k):
+                    await units.update_unit(uow, by=self.principal, code=COUNTIES[self.i % len(COUNTIES)],
+                                            changes={"sort": self.i % 100_000})
+                    self.i += 1
+            done += k
+
+    async def run(self, rate: float, duration: float) -> dict[str, Any]:
+        n = max(1, math.ceil(rate * duration))
+        loop = asyncio.get_running_loop()
+        durations: list[float] = []
+        lock = asyncio.Lock()  # one writer: commits in order, like a single worker's transactions
+        ok = 0
+
+        async def one() -> None:
+            nonlocal ok
+            async with lock:
+                t = time.perf_counter()
+                await self.write(1)
+                durations.append(time.perf_counter() - t)
+                ok += 1
+
+        t0 = loop.time()
+        tasks = []
+        for k in range(n):
+            delay = t0 + k / rate - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one()))
+        await asyncio.gather(*tasks)
+        return _schedule_stats(durations, ok, n, loop.time() - t0)
+
+    async def close(self) -> None:
+        sa_event.remove(Session, "after_commit", self._after_commit)
+        if self.bus is not None:
+            await self.bus.stop()
+        await self.db.dispose()

@@ -1,0 +1,13 @@
+"""The whole demo: the kernel's jurisdiction and users, then each domain's demo data."""
+
+from __future__ import annotations
+
+from core import demo as core_demo
+from core.db import Database
+from duty import demo as duty_demo
+
+
+async def load_demo(db: Database) -> dict[str, int]:
+    created = await core_demo.load_demo(db)
+    created.update(await duty_demo.load_demo(db))
+    return created
