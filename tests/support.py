@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -325,3 +326,12 @@ async def feed_reaches(server: LiveServer, seq: int, within: float = 5) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"feed head {server.app.state.runtime.feed.head} < {seq}")
         await asyncio.sleep(0.02)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10, every: float = 0.05) -> None:
+    """Poll until `check()` is true (TimeoutError after `within` seconds)."""
+    async with asyncio.timeout(within):
+        while True:
+            if await check():
+                return
+            await asyncio.sleep(every)

@@ -6,6 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from core.auth.permissions import ROLES
+from duty.labels import EVENT_LABELS as DUTY_EVENT_LABELS
+from duty.labels import SUBJECT_LABELS as DUTY_SUBJECT_LABELS
+from web.messages_duty import DUTY_MESSAGES
 
 LANGS = ("zh", "en")
 
@@ -210,6 +213,13 @@ def unit_name(unit: Any, lang: str) -> str:
     return str(get("name"))
 
 
+# Domains' labels and pages' messages, merged here so there is one table to read.
+EVENT_LABELS.update(DUTY_EVENT_LABELS)
+SUBJECT_LABELS.update(DUTY_SUBJECT_LABELS)
+for _lang, _table in DUTY_MESSAGES.items():
+    MESSAGES[_lang].update(_table)
+
+
 def translator(lang: str) -> Callable[..., str]:
     table = MESSAGES.get(lang, MESSAGES["zh"])
 
@@ -228,5 +238,5 @@ def client_labels(lang: str) -> dict[str, object]:
         "events": {k: v[i] for k, v in EVENT_LABELS.items()},
         "subjects": {k: v[i] for k, v in SUBJECT_LABELS.items()},
         "roles": {k: v[i] for k, v in ROLES.items()},
-        "ui": {k: v for k, v in table.items() if k.startswith(("live.", "journal.", "hall."))},
+        "ui": {k: v for k, v in table.items() if k.startswith(("live.", "journal.", "hall.", "duty.", "urgency."))},
     }

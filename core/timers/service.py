@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core.db import UnitOfWork
 from core.orm import new_id
@@ -49,4 +50,10 @@ async def ensure(uow: UnitOfWork, *, kind: str, ref: str, due_at: datetime,
         select(Timer.id).where(Timer.kind == kind, Timer.ref == ref))).scalar_one_or_none()
     if existing is not None:
         return None
-    return await schedule(uow, kind=kind, ref=ref, due_at=due_at, payload=payload)
+    # Processes starting together all get here; the unique (kind, ref) picks one, and the others
+    # carry on (in a savepoint, so their transaction, and their start-up, survives the conflict).
+    try:
+        async with uow.session.begin_nested():
+            return await schedule(uow, kind=kind, ref=ref, due_at=due_at, payload=payload)
+    except IntegrityError:
+        return None

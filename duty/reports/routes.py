@@ -7,7 +7,10 @@ from typing import Any
 
 from core.api import Api, Ctx, Reply
 from core.db import UnitOfWork
+from core.orm import iso
+from core.units import service as units
 from duty.reports import schemas, service
+from duty.rules import service as rules
 
 api = Api("duty")
 
@@ -29,3 +32,17 @@ async def report_status(ctx: Ctx) -> Reply:
         day = (date.fromisoformat(ctx.query["date"]) if "date" in ctx.query
                else await service.report_day(session, of or ctx.principal.unit_code))
         return Reply(200, await service.status(session, ctx.principal, day=day, of=of))
+
+
+@api.get("/duty/daily-reports/today", summary="My unit's report for today: filed or not, and its deadline",
+         response=schemas.TODAY, query={"unit": {"type": "string"}})
+async def today(ctx: Ctx) -> Reply:
+    unit = ctx.query.get("unit") or ctx.principal.unit_code
+    async with ctx.db.read() as session:
+        await units.get_visible(session, ctx.principal, unit)
+        day = await service.report_day(session, unit)
+        report = await service.mine(session, unit=unit, day=day)
+        deadline = await service.deadline_of(session, unit, day)
+        required = bool(await rules.value(session, unit, "daily_report_required"))
+    return Reply(200, {"unit": unit, "date": day.isoformat(), "deadline": iso(deadline), "required": required,
+                       "report": report.as_doc() if report else None})

@@ -41,3 +41,8 @@ STATUS: dict[str, Any] = {
         "properties": {"unit": {"type": "string"}, "name": {"type": "string"},
                        "state": {"enum": ["filed", "overdue", "pending"]}, "deadline": {"type": "string"},
                        "report": {"anyOf": [REPORT, {"type": "null"}]}}}}
+TODAY: dict[str, Any] = {
+    "title": "DailyReportToday", "type": "object", "required": ["unit", "date", "deadline", "required", "report"],
+    "properties": {"unit": {"type": "string"}, "date": {"type": "string"}, "deadline": {"type": "string"},
+                   "required": {"type": "boolean"}, "report": {"anyOf": [REPORT, {"type": "null"}]}},
+}

@@ -8,13 +8,16 @@ from typing import Any
 from core.api import Api, Ctx, Reply
 from core.db import UnitOfWork
 from core.orm import utcnow
+from core.units.models import Unit
 from duty.rollcall import schemas, service
 
 api = Api("duty")
 
 
 async def _doc(session: Any, rc: Any) -> dict[str, Any]:
-    return {**rc.as_doc(), "targets": [t.as_doc() for t in await service.targets_of(session, rc.id)]}
+    caller = await session.get(Unit, rc.caller_unit)
+    return {**rc.as_doc(), "caller_name": caller.name if caller else rc.caller_unit,
+            "targets": [t.as_doc() for t in await service.targets_of(session, rc.id)]}
 
 
 @api.post("/rollcalls", summary="Start a roll-call of subordinate duty rooms", body=schemas.ROLLCALL_CREATE,

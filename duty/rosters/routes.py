@@ -33,9 +33,10 @@ async def _roster_doc(ctx: Ctx, roster_id: str, *, with_slots: bool = True) -> d
         if with_slots:
             slots = await service.slots_of(session, roster.id)
             ids = {s.user_id for s in slots if s.user_id}
-            names = dict((await session.execute(select(User.id, User.username).where(User.id.in_(ids)))).all()) \
-                if ids else {}
-            doc["slots"] = [{**s.as_doc(), "user": names.get(s.user_id or "")} for s in slots]
+            people = {uid: (uname, name) for uid, uname, name in (await session.execute(
+                select(User.id, User.username, User.name).where(User.id.in_(ids)))).all()} if ids else {}
+            doc["slots"] = [{**s.as_doc(), "user": people.get(s.user_id or "", (None, None))[0],
+                             "user_name": people.get(s.user_id or "", (None, None))[1]} for s in slots]
             doc["check"] = await service.check(session, roster)
     return doc
 
@@ -124,7 +125,9 @@ async def list_overrides(ctx: Ctx) -> Reply:
     async with ctx.db.read() as session:
         await units.get_visible(session, ctx.principal, unit)
         rows = await service.list_overrides(session, unit=unit, start=start, end=end)
-    return Reply(200, [r.as_doc() for r in rows])
+        ids = {r.user_id for r in rows}
+        names = dict((await session.execute(select(User.id, User.name).where(User.id.in_(ids)))).all()) if ids else {}
+    return Reply(200, [{**r.as_doc(), "user_name": names.get(r.user_id)} for r in rows])
 
 
 @api.post("/duty/overrides", summary="Someone else holds a post for a day or an hour range",

@@ -38,7 +38,8 @@ SMALL_TEXT_JS = """() => {
     const r = el.getBoundingClientRect();
     if (!r.width || !r.height || getComputedStyle(el).visibility === "hidden") continue;
     const size = parseFloat(getComputedStyle(el).fontSize);
-    if (size < 24) small.push(`${el.tagName}.${el.className.baseVal ?? el.className} ${size}px: ${n.textContent.trim()}`);
+    const cls = el.className.baseVal ?? el.className;
+    if (size < 24) small.push(`${el.tagName}.${cls} ${size}px: ${n.textContent.trim()}`);
   }
   return small;
 }"""
@@ -106,6 +107,52 @@ async def _visit_pages(browser: Any, server: LiveServer, lang: str, device: str)
         assert TIME.fullmatch(text), text
     if lang == "en":
         await _chrome_is_english(page, "journal")
+
+    # The drill journal: its own stream, marked as drill, and empty in the demo, which it says.
+    await page.goto(server.url + "/journal?exercise=1")
+    await wait_connected(page)
+    await page.locator("#journal-empty").wait_for()
+    assert await page.locator(".drill-band").is_visible()
+    assert await page.locator("#journal-body tr").count() == 0
+    assert await page.locator("#journal-loading").is_hidden()
+    await _shot(page, f"journal-drill-{tag}", full_page=False)
+    if lang == "en":
+        await _chrome_is_english(page, "journal")
+    assert page.js_errors == []
+    await page.context.close()
+
+
+async def _failed_sign_in(browser: Any, server: LiveServer) -> None:
+    page = await new_page(browser)
+    await page.goto(server.url + "/login")
+    await page.locator("#username").press_sequentially("lead.360700")
+    await page.locator("#password").press_sequentially("not-the-password")
+    await page.locator("#password").press("Enter")
+    await page.locator(".error[role=alert]").wait_for()
+    assert await page.locator("#username").input_value() == "lead.360700"  # kept, to correct the password
+    await _shot(page, "login-error-zh-desk")
+    await page.context.close()
+
+
+async def _visit_county_drill_wall(browser: Any, server: LiveServer) -> None:
+    """A county's wall in drill mode: few subordinate units (its teams), the drill marked on the title."""
+    page = await new_page(browser, width=1920, height=1080)
+    await page.goto(server.url + "/login")
+    await page.locator("#username").press_sequentially("duty.360702")
+    await page.locator("#password").press_sequentially(DEMO_PASSWORD)
+    await page.locator("#password").press("Enter")
+    await page.wait_for_url(server.url + "/")
+    await page.goto(server.url + "/hall?exercise=1")
+    await wait_connected(page)
+    await page.locator("#hall-map svg").wait_for()
+    await page.locator("#hall-ticker-empty").wait_for()  # no drill events: the region says so
+    await _shot(page, "hall-county-drill-zh", full_page=False)
+    assert await page.locator(".hall-title .tag.drill").is_visible()
+    assert await page.locator(".drill-band").is_visible()
+    assert await page.locator("#hall-map circle[data-code]").count() == 3  # two teams and the county
+    sizes = await page.evaluate("[document.documentElement.scrollHeight, document.documentElement.scrollWidth]")
+    assert sizes[0] <= 1080 and sizes[1] <= 1920, f"the wall scrolls: {sizes}"
+    assert await page.evaluate(SMALL_TEXT_JS) == []
     assert page.js_errors == []
     await page.context.close()
 
@@ -158,3 +205,5 @@ async def test_pages_in_both_languages_and_sizes(live_server: LiveServer) -> Non
             for device in VIEWPORTS:
                 await _visit_pages(browser, live_server, lang, device)
             await _visit_wall(browser, live_server, lang)
+        await _failed_sign_in(browser, live_server)
+        await _visit_county_drill_wall(browser, live_server)

@@ -21,6 +21,7 @@ from tests.support import (
     ServerProcess,
     WsRecorder,
     create_team,
+    eventually,
     free_port,
     journal_head,
     token_for,
@@ -130,9 +131,10 @@ async def _two_servers(tmp_path: Path, pg_url: str, redis_url: str,
 
 
 async def _wait_healthy(client: httpx.AsyncClient, within: float = 10) -> None:
-    async with asyncio.timeout(within):
-        while await _metric(client, "yingji_bus_healthy") != 1:
-            await asyncio.sleep(0.05)
+    async def healthy() -> bool:
+        return await _metric(client, "yingji_bus_healthy") == 1
+
+    await eventually(healthy, within)
 
 
 async def test_pubsub_connections_killed(tmp_path: Path, pg_url: str, redis_url: str,
@@ -198,9 +200,10 @@ async def test_redis_unreachable_for_two_seconds(tmp_path: Path, pg_url: str, re
                 down_at = time.monotonic()
                 assert cut >= 2, f"expected the servers' Redis connections through the proxy, cut {cut}"
                 # While Redis is unreachable, B says so and keeps serving by tailing the journal.
-                async with asyncio.timeout(5):
-                    while await _metric(client_b, "yingji_bus_healthy") != 0:
-                        await asyncio.sleep(0.05)
+                async def b_tailing() -> bool:
+                    return await _metric(client_b, "yingji_bus_healthy") == 0
+
+                await eventually(b_tailing, 5)
                 ready = await client_b.get("/readyz")
                 assert ready.status_code == 503 and ready.json()["checks"]["redis"] == "down"
                 await asyncio.sleep(max(0.0, 2.0 - (time.monotonic() - down_at)))

@@ -8,12 +8,22 @@ writes through one, the websocket on the other.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from pathlib import Path
 
 import httpx
 
-from tests.support import LiveServer, ServerProcess, WsRecorder, create_team, journal_head, token_for, ws_connect
+from tests.support import (
+    LiveServer,
+    ServerProcess,
+    WsRecorder,
+    create_team,
+    eventually,
+    journal_head,
+    token_for,
+    ws_connect,
+)
 
 
 async def _write_teams(client: httpx.AsyncClient, token: str, prefix: str, n: int, *,
@@ -31,7 +41,7 @@ def _contiguous(seqs: list[int], first: int, last: int) -> None:
         f"expected {first}..{last} once each; got {len(seqs)} events, "
         f"missing {sorted(set(range(first, last + 1)) - set(seqs))[:10]}, "
         f"duplicates {sorted({s for s in seqs if seqs.count(s) > 1})[:10]}, out of order "
-        f"{[b for a, b in zip(seqs, seqs[1:], strict=False) if b <= a][:10]}")
+        f"{[b for a, b in itertools.pairwise(seqs) if b <= a][:10]}")
 
 
 async def _scenario(writer_url: str, reader_ws_url: str, token: str) -> dict[str, float]:
@@ -60,9 +70,10 @@ async def _scenario(writer_url: str, reader_ws_url: str, token: str) -> dict[str
         # 3. Reconnect while writes keep coming: the missed ones from the journal, then live ones.
         progress: list[int] = []
         writer = asyncio.create_task(_write_teams(client, token, "3607C", 30, pause=0.01, progress=progress))
-        async with asyncio.timeout(10):
-            while len(progress) < 3:
-                await asyncio.sleep(0.005)
+        async def writing() -> bool:
+            return len(progress) >= 3
+
+        await eventually(writing, 10, every=0.005)
         t0 = time.monotonic()
         second = WsRecorder(await ws_connect(reader_ws_url, token, since=last_seen))
         await asyncio.wait_for(writer, 30)

@@ -73,16 +73,16 @@ export function eventLabel(type) {
   return (labels.events && labels.events[type]) || type;
 }
 
-/** What the event is about, by name: "章贡区应急救援队". */
+/** What the event is about, by name: "章贡区应急救援队"; "" when the event names nothing. */
 export function subjectName(ev) {
   const d = ev.data || {};
-  return (page.lang === "en" && d.name_en) || d.name || d.title || d.username || d.label || ev.subject.id;
+  return (page.lang === "en" && d.name_en) || d.name || d.title || d.username || d.label || "";
 }
 
-/** The same with its kind, for tables: "单位 · 章贡区应急救援队". */
+/** With its kind, for tables: "单位 · 章贡区应急救援队" (the subject's id when it has no name). */
 export function subjectText(ev) {
   const kind = (labels.subjects && labels.subjects[ev.subject.kind]) || ev.subject.kind;
-  return `${kind} · ${subjectName(ev)}`;
+  return `${kind} · ${subjectName(ev) || ev.subject.id}`;
 }
 
 export function actorText(ev) {

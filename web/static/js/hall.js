@@ -135,7 +135,7 @@ function renderMap() {
   const py = (u) => -u.lat;
   let [x0, x1] = [Math.min(...all.map(px)), Math.max(...all.map(px))];
   let [y0, y1] = [Math.min(...all.map(py)), Math.max(...all.map(py))];
-  const MIN_SPAN = 0.2; // degrees: a county's few teams should not fill the screen from one spot
+  const MIN_SPAN = 0.05; // degrees (~5 km): a county's few teams should not fill the screen from one spot
   if (x1 - x0 < MIN_SPAN) { const c = (x0 + x1) / 2; x0 = c - MIN_SPAN / 2; x1 = c + MIN_SPAN / 2; }
   if (y1 - y0 < MIN_SPAN) { const c = (y0 + y1) / 2; y0 = c - MIN_SPAN / 2; y1 = c + MIN_SPAN / 2; }
   const padX = 130; // room for a label either side
@@ -159,6 +159,7 @@ function renderMap() {
   const places = points.filter((u) => JURISDICTIONS.has(u.kind));
   for (const u of others) {
     dots.appendChild(el("circle", { cx: X(u), cy: Y(u), r: 5, class: "map-other", "data-code": u.code }));
+    taken.push({ x: X(u) - 6, y: Y(u) - 6, w: 12, h: 12 });
   }
   for (const u of places) {
     dots.appendChild(el("circle", { cx: X(u), cy: Y(u), r: 9, class: "map-place", "data-code": u.code }));
@@ -170,8 +171,10 @@ function renderMap() {
   }
 
   // Labels: try right, left, above, below, then the diagonals; keep the first that collides with
-  // nothing already placed, else the least bad one. The unit itself is labelled last, if it fits.
+  // nothing already placed, else the least bad one. Jurisdictions are always named; agencies and
+  // teams only where there are no jurisdictions (a county's wall); the unit itself if it fits.
   const labelled = places.map((u) => [u, false]);
+  if (!places.length) labelled.push(...others.map((u) => [u, false]));
   if (self) labelled.push([self, true]);
   for (const [u, optional] of labelled) {
     const text = el("text", { class: optional ? "map-label map-label-self" : "map-label" }, shortName(u));
@@ -204,7 +207,8 @@ function renderMap() {
   // Legend, bottom left: what the marks mean, with counts.
   const legend = el("g", { class: "map-legend", transform: `translate(4 ${H - 10})` });
   svg.appendChild(legend); // in the document before measuring its text
-  const entries = [["map-place", 9, ui("hall.map_legend_county"), places.length]];
+  const entries = [];
+  if (places.length) entries.push(["map-place", 9, ui("hall.map_legend_county"), places.length]);
   if (others.length) entries.push(["map-other", 5, ui("hall.map_legend_other"), others.length]);
   if (self) entries.push(["map-self", 10, ui("hall.map_legend_self"), null]);
   let x = 0;

@@ -19,7 +19,7 @@ function item(ev) {
   const what = document.createElement("strong");
   what.textContent = eventLabel(ev.type);
   const rest = document.createElement("span");
-  rest.textContent = ` ${subjectName(ev)} · ${actorText(ev)}`;
+  rest.textContent = ` ${[subjectName(ev), actorText(ev)].filter(Boolean).join(" · ")}`;
   li.append(time, " ", what, rest);
   return li;
 }

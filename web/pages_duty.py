@@ -1,0 +1,147 @@
+"""Duty pages: the console (值班台), the board for superiors (值班总览), the roster, the duty rules,
+notices, and the printable duty log. Page scripts load over the API and stay live over /ws."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from core.orm import utcnow
+from core.problems import Problem
+from core.units import service as units
+from duty.common import duty_date, subordinate_duty_units
+from duty.log import service as dutylog
+from duty.log.models import LOG_KINDS
+from duty.notices.models import URGENCY
+from duty.rosters import service as rosters
+from duty.rosters.resolver import posts_held_by
+from duty.rules import service as rules
+from web.pages import _login_redirect, _principal, _render, _runtime, error_page
+
+
+def _kinds(lang: str) -> dict[str, str]:
+    i = 0 if lang == "zh" else 1
+    return {k: v[i] for k, v in LOG_KINDS.items()}
+
+
+async def console(request: Request) -> Response:
+    principal = await _principal(request)
+    if principal is None:
+        return _login_redirect(request)
+    runtime = _runtime(request)
+    async with runtime.db.read() as session:
+        unit = await units.get_visible(session, principal, principal.unit_code)
+        tz = await units.timezone_of(session, unit.code, runtime.settings.default_tz)
+        posts = [p.as_doc() for p in await rosters.list_posts(session, unit.code)]
+        held = [p for u, p in await posts_held_by(session, user_id=principal.user_id, at=utcnow()) if u == unit.code]
+        subs = [u.as_doc() for u in await subordinate_duty_units(session, principal)]
+    lang = request.cookies.get("yingji_lang") or principal.lang
+    return _render(request, "duty_console.html", principal, unit=unit,
+                   page={"tz": tz, "unit": unit.as_doc(), "posts": posts, "held": held, "subunits": subs,
+                         "kinds": _kinds(lang),
+                         "urgency": {k: v[0 if lang == "zh" else 1] for k, v in URGENCY.items()}})
+
+
+async def board(request: Request) -> Response:
+    principal = await _principal(request)
+    if principal is None:
+        return _login_redirect(request)
+    runtime = _runtime(request)
+    async with runtime.db.read() as session:
+        unit = await units.get_visible(session, principal, principal.unit_code)
+        tz = await units.timezone_of(session, unit.code, runtime.settings.default_tz)
+    return _render(request, "duty_board.html", principal, unit=unit,
+                   page={"tz": tz, "unit": unit.as_doc(),
+                         "can_rollcall": principal.can("duty.rollcall.start")})
+
+
+async def roster(request: Request) -> Response:
+    principal = await _principal(request)
+    if principal is None:
+        return _login_redirect(request)
+    runtime = _runtime(request)
+    code = request.query_params.get("unit") or principal.unit_code
+    async with runtime.db.read() as session:
+        try:
+            unit = await units.get_visible(session, principal, code)
+        except Problem:
+            return await error_page(request, 404)
+        tz = await units.timezone_of(session, unit.code, runtime.settings.default_tz)
+        month = request.query_params.get("month") or utcnow().astimezone(ZoneInfo(tz)).strftime("%Y-%m")
+        posts = [p.as_doc() for p in await rosters.list_posts(session, unit.code)]
+        subs = [u.as_doc() for u in await subordinate_duty_units(session, principal, unit.code)]
+    return _render(request, "duty_roster.html", principal, unit=unit, month=month,
+                   page={"tz": tz, "unit": unit.as_doc(), "month": month, "posts": posts, "subunits": subs})
+
+
+async def rules_page(request: Request) -> Response:
+    principal = await _principal(request)
+    if principal is None:
+        return _login_redirect(request)
+    runtime = _runtime(request)
+    code = request.query_params.get("unit") or principal.unit_code
+    async with runtime.db.read() as session:
+        try:
+            unit = await units.get_visible(session, principal, code)
+        except Problem:
+            return await error_page(request, 404)
+        view = await rules.view(session, unit.code)
+    return _render(request, "duty_rules.html", principal, unit=unit, rules=view["rules"],
+                   can_edit=principal.can("duty.rules.manage"), page={"unit": unit.as_doc()})
+
+
+async def notices_page(request: Request) -> Response:
+    principal = await _principal(request)
+    if principal is None:
+        return _login_redirect(request)
+    runtime = _runtime(request)
+    async with runtime.db.read() as session:
+        unit = await units.get_visible(session, principal, principal.unit_code)
+        tz = await units.timezone_of(session, unit.code, runtime.settings.default_tz)
+        subs = [u.as_doc() for u in await subordinate_duty_units(session, principal)]
+    lang = request.cookies.get("yingji_lang") or principal.lang
+    return _render(request, "duty_notices.html", principal, unit=unit,
+                   page={"tz": tz, "unit": unit.as_doc(), "subunits": subs,
+                         "can_send": principal.can("duty.notice.send"),
+                         "urgency": {k: v[0 if lang == "zh" else 1] for k, v in URGENCY.items()}})
+
+
+async def log_print(request: Request) -> Response:
+    principal = await _principal(request)
+    if principal is None:
+        return _login_redirect(request)
+    runtime = _runtime(request)
+    code = request.query_params.get("unit") or principal.unit_code
+    async with runtime.db.read() as session:
+        try:
+            unit = await units.get_visible(session, principal, code)
+            day = (date.fromisoformat(request.query_params["date"]) if "date" in request.query_params
+                   else await duty_date(session, unit.code, utcnow()))
+        except (Problem, ValueError):
+            return await error_page(request, 404)
+        tz = ZoneInfo(await units.timezone_of(session, unit.code, runtime.settings.default_tz))
+        entries = await dutylog.entries(session, principal, unit=unit.code, day=day)
+    lang = request.cookies.get("yingji_lang") or principal.lang
+    index = {e.id: i + 1 for i, e in enumerate(entries)}
+    rows: list[dict[str, Any]] = [{"n": index[e.id], "time": e.at.astimezone(tz).strftime("%H:%M"),
+                                   "kind": _kinds(lang).get(e.kind, e.kind), "counterpart": e.counterpart,
+                                   "summary": e.summary, "author": e.author_name,
+                                   "corrects": index.get(e.corrects_id or "")} for e in entries]
+    return _render(request, "duty_print.html", principal, unit=unit, day=day.isoformat(), rows=rows,
+                   printed=utcnow().astimezone(tz).strftime("%Y-%m-%d %H:%M"))
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/duty", console),
+        Route("/duty/board", board),
+        Route("/duty/roster", roster),
+        Route("/duty/rules", rules_page),
+        Route("/duty/notices", notices_page),
+        Route("/duty/log/print", log_print),
+    ]

@@ -1,0 +1,74 @@
+// Small DOM helpers for page scripts: build elements, count down to deadlines, debounce reloads.
+import { ui } from "./common.js";
+
+/** el("li", {class: "x", dataset: {id: 1}, onclick}, "text", child) */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k === "dataset") Object.assign(node.dataset, v);
+    else if (k.startsWith("on") && typeof v === "function") node.addEventListener(k.slice(2), v);
+    else if (v === true) node.setAttribute(k, "");
+    else node.setAttribute(k, String(v));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function span(ms) {
+  const s = Math.max(0, Math.floor(Math.abs(ms) / 1000));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  const mm = String(m).padStart(2, "0"), ss = String(sec).padStart(2, "0");
+  return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+/** Time left (or overdue) to `deadline`, as text and an urgency class: overdue, soon (< 15 min), ok. */
+export function dueState(deadline, now = Date.now()) {
+  const ms = new Date(deadline).getTime() - now;
+  if (ms < 0) return { text: ui("duty.overdue_by", { t: span(ms) }), cls: "overdue", ms };
+  return { text: ui("duty.left", { t: span(ms) }), cls: ms < 15 * 60 * 1000 ? "soon" : "ok", ms };
+}
+
+/** Every second, refresh each [data-deadline] element under `root`: its text and urgency class. */
+export function tickDeadlines(root = document) {
+  const tick = () => {
+    for (const node of root.querySelectorAll("[data-deadline]")) {
+      const st = dueState(node.dataset.deadline);
+      node.textContent = st.text;
+      node.classList.remove("overdue", "soon", "ok");
+      node.classList.add(st.cls);
+      const card = node.closest("[data-urgency]");
+      if (card) card.dataset.urgency = st.cls;
+    }
+  };
+  tick();
+  return setInterval(tick, 1000);
+}
+
+/** Coalesce bursts of events into one reload per `ms`. */
+export function debounce(fn, ms = 250) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+export function toast(text, isError = false) {
+  const box = document.getElementById("toast");
+  if (!box) return;
+  box.textContent = text;
+  box.classList.toggle("error", isError);
+  box.hidden = false;
+  clearTimeout(box._t);
+  box._t = setTimeout(() => { box.hidden = true; }, isError ? 6000 : 2500);
+}
+
+/** The journal head now: where a page that just loaded its state over HTTP starts following. */
+export async function journalHead(api) {
+  return (await api("/api/v1/events?latest=true&limit=1")).head;
+}

@@ -1,0 +1,83 @@
+// The duty board (值班总览) for a superior: every subordinate duty room, live. A roll-call answered
+// at a county console turns its cell green here within a moment, with no reload.
+import { Live } from "./live.js";
+import { api, bindLiveState, formatTime, page, ui } from "./common.js";
+import { debounce, el, journalHead, tickDeadlines } from "./dom.js";
+
+const body = document.getElementById("board-body");
+const empty = document.getElementById("board-empty");
+const rcForm = document.getElementById("rc-form");
+const rcStatus = document.getElementById("rc-status");
+
+function names(duty, keys) {
+  return duty.filter((p) => keys.includes(p.post)).map((p) => (p.holder ? p.holder.name : "—")).join("、") || "—";
+}
+
+function officers(duty) {
+  return duty.filter((p) => !["leader", "chief"].includes(p.post)).map((p) => (p.holder ? p.holder.name : "—")).join("、") || "—";
+}
+
+function rollcallCell(rc) {
+  if (!rc) return el("td", { class: "rc none" }, ui("duty.rc_none"));
+  if (rc.status === "answered") {
+    return el("td", { class: "rc answered", dataset: { state: "answered" } },
+      ui("duty.rc_answered", { s: Math.round(rc.latency_ms / 1000) }), el("br"), el("span", { class: "small" }, formatTime(rc.answered_at).slice(11)));
+  }
+  if (rc.status === "missed") return el("td", { class: "rc missed", dataset: { state: "missed" } }, ui("duty.rc_missed"));
+  return el("td", { class: "rc pending", dataset: { state: "pending" } }, ui("duty.rc_pending"));
+}
+
+function reportCell(r) {
+  if (r.state === "filed") {
+    const text = r.kind === "zero" ? ui("duty.rep_zero") : ui("duty.rep_filed");
+    return el("td", { class: `rep filed${r.late ? " late" : ""}`, dataset: { state: "filed" } }, text, r.late ? ` · ${ui("duty.rep_late")}` : "");
+  }
+  if (r.state === "overdue") return el("td", { class: "rep overdue", dataset: { state: "overdue" } }, ui("duty.rep_overdue"));
+  return el("td", { class: "rep pending", dataset: { state: "pending" } }, ui("duty.rep_pending"), el("br"),
+    el("span", { class: "small due", dataset: { deadline: r.deadline } }));
+}
+
+async function load() {
+  const rows = await api("/api/v1/duty/board");
+  body.replaceChildren(...rows.map((u) => el("tr", { dataset: { unit: u.unit } },
+    el("th", {}, u.name),
+    el("td", {}, names(u.duty, ["leader"])),
+    el("td", {}, names(u.duty, ["chief"])),
+    el("td", {}, officers(u.duty)),
+    el("td", { class: "phone" }, u.phone || ""),
+    rollcallCell(u.last_rollcall),
+    reportCell(u.daily_report),
+    el("td", { class: `term ${u.online ? "online" : "offline"}`, dataset: { state: u.online ? "online" : "offline" } },
+      u.online ? ui("duty.online") : ui("duty.offline")))));
+  empty.hidden = rows.length > 0;
+}
+
+if (page.can_rollcall) {
+  rcForm.hidden = false;
+  rcForm.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      const rc = await api("/api/v1/rollcalls", { method: "POST", body: { window_s: Number(document.getElementById("rc-window").value) } });
+      rcStatus.textContent = `${ui("duty.rollcall")} · ${formatTime(rc.started_at).slice(11)}`;
+      rcStatus.append(" · ", el("span", { dataset: { deadline: rc.deadline } }));
+      await load();
+    } catch (e) {
+      rcStatus.textContent = ui("duty.error", { msg: e.message });
+    }
+  });
+}
+
+const reload = debounce(() => load().catch(() => {}), 150);
+tickDeadlines(document);
+async function loadAll() {
+  const head = await journalHead(api);
+  await load();
+  return head;
+}
+const live = new Live({
+  onEvent: (ev) => { if (ev.type.startsWith("duty.")) reload(); },
+  reload: loadAll,
+  onState: bindLiveState(document.getElementById("live-state")),
+});
+live.start(await loadAll());
+window.yingjiLive = live;

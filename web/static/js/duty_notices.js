@@ -1,0 +1,69 @@
+// Notices: send down the hierarchy, follow sign-for live; the inbox of notices addressed to me.
+import { Live } from "./live.js";
+import { api, bindLiveState, formatTime, page, ui } from "./common.js";
+import { debounce, el, journalHead, tickDeadlines, toast } from "./dom.js";
+
+const outbox = document.getElementById("outbox");
+const inbox = document.getElementById("inbox");
+const unitName = Object.fromEntries(page.subunits.map((u) => [u.code, u.name]));
+
+if (page.can_send && page.subunits.length) {
+  document.getElementById("send-card").hidden = false;
+  const sel = document.getElementById("urgency");
+  for (const [k, v] of Object.entries(page.urgency)) sel.append(el("option", { value: k }, v));
+  const picks = document.getElementById("unit-picks");
+  for (const u of page.subunits) picks.append(el("label", { class: "check" }, el("input", { type: "checkbox", name: "units", value: u.code, checked: true }), ` ${u.name}`));
+  const form = document.getElementById("notice-form");
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const d = new FormData(form);
+    const units = d.getAll("units");
+    try {
+      await api("/api/v1/notices", { method: "POST", headers: { "Idempotency-Key": crypto.randomUUID() }, body: {
+        title: d.get("title"), body: d.get("body"), urgency: d.get("urgency"), units,
+        reply_required: d.get("reply_required") === "on", signfor_minutes: Number(d.get("signfor_minutes")) } });
+      form.reset();
+      toast(ui("duty.done"));
+      await loadOut();
+    } catch (e) {
+      toast(ui("duty.error", { msg: e.message }), true);
+    }
+  });
+}
+
+function statusText(r) {
+  if (r.status === "replied") return `${ui("duty.reply")}：${r.reply}`;
+  if (r.status === "signed") return `${ui("duty.signed")} ${formatTime(r.signed_at).slice(11)}`;
+  return ui("duty.rep_pending");
+}
+
+async function loadOut() {
+  const rows = await api("/api/v1/notices?box=outbox");
+  outbox.replaceChildren(...rows.map((n) => el("li", { dataset: { id: n.id } },
+    el("strong", {}, `〔${page.urgency[n.urgency]}〕${n.title}`), el("span", { class: "small muted" }, ` ${formatTime(n.created_at)}`),
+    el("ul", { class: "recipients" }, ...n.recipients.map((r) => el("li", { class: `r-${r.status}`, dataset: { unit: r.unit, state: r.status } },
+      `${unitName[r.unit] || r.unit}：${statusText(r)}`, r.status === "pending" ? el("span", { class: "small due", dataset: { deadline: n.signfor_deadline } }) : ""))))));
+  document.getElementById("outbox-empty").hidden = rows.length > 0;
+}
+
+async function loadIn() {
+  const rows = await api("/api/v1/notices");
+  inbox.replaceChildren(...rows.map((n) => el("li", { dataset: { id: n.id } },
+    el("strong", {}, `〔${page.urgency[n.urgency]}〕${n.title}`), el("p", {}, n.body),
+    n.mine.status === "pending" ? el("button", { class: "primary", onclick: async () => {
+      await api(`/api/v1/notices/${n.id}/sign`, { method: "POST" });
+      await loadIn();
+    } }, ui("duty.sign")) : el("span", { class: "muted" }, statusText(n.mine)))));
+  document.getElementById("inbox-empty").hidden = rows.length > 0;
+}
+
+const reload = debounce(() => Promise.all([loadOut(), loadIn()]).catch(() => {}));
+tickDeadlines(document);
+async function loadAll() {
+  const h = await journalHead(api);
+  await Promise.all([loadOut(), loadIn()]);
+  return h;
+}
+const live = new Live({ onEvent: (ev) => { if (ev.type.startsWith("duty.notice")) reload(); }, reload: loadAll,
+  onState: bindLiveState(document.getElementById("live-state")) });
+live.start(await loadAll());
