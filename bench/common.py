@@ -127,7 +127,7 @@ class Services:
         if self.template is None:
             from core import migrate
             from core.db import Database
-            from core.demo import load_demo
+            from web.demo import load_demo  # the whole demo, as `yingji init --demo` loads it
 
             name = f"{self.prefix}_tmpl"
             await self._admin(f'CREATE DATABASE "{name}"')
@@ -330,17 +330,53 @@ class CpuWindow:
     def __init__(self, groups: dict[str, list[int]]) -> None:
         self.groups = groups
         self.t0 = time.monotonic()
+        self.wall = 0.0
         self.start = {name: sum(cpu_seconds(p) for p in pids) for name, pids in groups.items()}
         self.m0 = machine_busy()
 
     def stop(self) -> dict[str, float]:
-        wall = time.monotonic() - self.t0
+        self.wall = wall = time.monotonic() - self.t0
         out = {f"cpu_{name}_cores": r((sum(cpu_seconds(p) for p in pids) - self.start[name]) / wall)
                for name, pids in self.groups.items()}
         m1 = machine_busy()
         total = m1[1] - self.m0[1]
         out["cpu_machine_busy_pct"] = r(100 * (m1[0] - self.m0[0]) / total, 1) if total else math.nan
         return out
+
+
+def background_busy_pct(seconds: float = 2.0) -> float:
+    """How busy the machine is while this benchmark's parties sit idle: other load skews every figure."""
+    b0, t0 = machine_busy()
+    time.sleep(seconds)
+    b1, t1 = machine_busy()
+    return r(100 * (b1 - b0) / (t1 - t0), 1) if t1 > t0 else math.nan
+
+
+class Profiler:
+    """py-spy (if installed in the environment) sampling the given processes for a while."""
+
+    def __init__(self, out_dir: Path | None, label: str, pids: list[int], seconds: float) -> None:
+        self.procs: list[subprocess.Popen[bytes]] = []
+        exe = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+        if out_dir is None:
+            return
+        if exe is None:
+            note("profile: py-spy not installed (pip install py-spy into .venv); skipping")
+            return
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for pid in pids:
+            for fmt, ext in (("raw", "txt"), ("flamegraph", "svg")):
+                self.procs.append(subprocess.Popen(
+                    [exe, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "250",
+                     "--nonblocking", "--format", fmt, "-o", str(out_dir / f"{label}-{pid}.{ext}")],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+    def wait(self) -> None:
+        for p in self.procs:
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
 
 
 def socket_inodes(pid: int) -> set[int]:

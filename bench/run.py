@@ -46,6 +46,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--fault-readers", type=int, default=40, help="ws_fault: reading screens")
     p.add_argument("--fault-kills", type=int, default=5, help="ws_fault: how many times connections are killed")
     p.add_argument("--idle-conns", type=int, default=2000, help="ws_idle: idle connections opened")
+    p.add_argument("--profile", type=Path, default=None, metavar="DIR",
+                   help="ws_latency: record the workers with py-spy (raw + flamegraph) into DIR")
     p.add_argument("--out", default=str(RESULTS / "latest.jsonl"),
                    help="where to write the lines ('-' for nowhere; default bench/results/latest.jsonl)")
     args = p.parse_args(argv)

@@ -14,6 +14,7 @@ events of the *last* screen's latency (every_screen_p99_ms), and the CPU each pa
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from array import array
 from typing import Any
@@ -22,9 +23,11 @@ from bench.common import (
     CITY,
     CITY_USERS,
     CpuWindow,
+    Profiler,
     Results,
     Server,
     Services,
+    background_busy_pct,
     count_established,
     journal_head,
     make_tokens,
@@ -67,16 +70,20 @@ async def run(services: Services, results: Results, args: Any) -> None:
         await pool.mark()
         await asyncio.sleep(0.5)
 
+        background = await asyncio.get_running_loop().run_in_executor(None, background_busy_pct, 2.0)
         h_start = await journal_head(url)
-        groups = {"servers": [server.proc.pid, *server.worker_pids()], "clients": pool.pids, **service_pids()}
+        groups = {"servers": [server.proc.pid, *server.worker_pids()], "clients": pool.pids,
+                  "bench": [os.getpid()], **service_pids()}
+        profiler = Profiler(args.profile, "latency-worker", server.worker_pids(), args.duration)
         cpu = CpuWindow(groups)
-        note(f"latency: writing {args.rate}/s for {args.duration}s ({writer.ref})")
+        note(f"latency: writing {args.rate}/s for {args.duration}s ({writer.ref}); background busy {background}%")
         wrote = await writer.run(args.rate, args.duration)
+        cpu_used = cpu.stop()
         h_end = await journal_head(url)
         t_wait = time.monotonic()
         stats = await pool.finish(h_end, within=30)
         drain_s = time.monotonic() - t_wait
-        cpu_used = cpu.stop()
+        profiler.wait()
         expected = await visible_seqs(url, unit=CITY, since=h_start, upto=h_end)
         comp = completeness(stats, expected)
 
@@ -98,8 +105,12 @@ async def run(services: Services, results: Results, args: Any) -> None:
             "events": len(expected), "deliveries": len(ordered),
             "expected_deliveries": len(expected) * ready["ok"], **comp,
             "connect_failed": ready["failed"], "conns_per_worker": per_worker, "client_procs": len(pool.pids),
-            **wrote, **cpu_used, "drain_s": r(drain_s),
+            **wrote, **cpu_used, "drain_s": r(drain_s), "background_busy_pct": background,
         }
+        per_s = len(ordered) / max(1e-9, cpu.wall)
+        if per_s:
+            params["server_cpu_us_per_delivery"] = r(cpu_used["cpu_servers_cores"] * 1e6 / per_s)
+            params["client_cpu_us_per_delivery"] = r(cpu_used["cpu_clients_cores"] * 1e6 / per_s)
         results.emit("ws_commit_to_client_p50_ms", r(percentile(ordered, 50)), "ms", **params)
         results.emit("ws_commit_to_client_p99_ms", r(percentile(ordered, 99)), "ms", **params,
                      max_ms=r(ordered[-1] if ordered else float("nan")),

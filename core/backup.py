@@ -8,12 +8,12 @@ import base64
 import io
 import tarfile
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import DateTime, LargeBinary, Table, delete, insert, select, text
+from sqlalchemy import Date, DateTime, LargeBinary, Table, delete, insert, select, text
 
 from core.db import Database
 from core.orm import Base, UTCDateTime
@@ -45,6 +45,8 @@ def _decode(table: Table, row: dict[str, Any]) -> dict[str, Any]:
         value = row[col.name]
         if value is not None and isinstance(col.type, (DateTime, UTCDateTime)):
             value = datetime.fromisoformat(value)
+        elif value is not None and isinstance(col.type, Date):
+            value = date.fromisoformat(value)
         elif value is not None and isinstance(col.type, LargeBinary):
             value = base64.b64decode(value)
         out[col.name] = value

@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import String, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,6 +46,11 @@ async def installation_id(session: AsyncSession) -> str:
     if found:
         return found
     value = new_id()
-    session.add(Meta(key="installation_id", value=value))
-    await session.flush()
+    # Processes starting together on a new database all get here; the first insert wins and the
+    # others read its id (in a savepoint, so their transaction, and their start-up, carries on).
+    try:
+        async with session.begin_nested():
+            session.add(Meta(key="installation_id", value=value))
+    except IntegrityError:
+        return (await session.execute(select(Meta.value).where(Meta.key == "installation_id"))).scalar_one()
     return value

@@ -56,3 +56,22 @@ def validate(schema: dict[str, Any], instance: Any) -> None:
     if errors:
         raise Problem(422, f"{len(errors)} error(s) in the document", title="Invalid input",
                       type="/problems/invalid", errors=errors)
+
+
+_rule_cache: dict[str, Draft202012Validator] = {}
+
+
+def satisfies(schema: dict[str, Any], instance: Any) -> bool:
+    """Whether `instance` meets a rule written as a JSON Schema (grading rules, plan triggers):
+    one rule language, no eval. Rules come from the database, so compiled ones are cached by text."""
+    import orjson
+
+    key = orjson.dumps(schema, option=orjson.OPT_SORT_KEYS).decode()
+    validator = _rule_cache.get(key)
+    if validator is None:
+        Draft202012Validator.check_schema(schema)
+        validator = Draft202012Validator(schema, format_checker=_format_checker)
+        if len(_rule_cache) > 4096:
+            _rule_cache.clear()
+        _rule_cache[key] = validator
+    return bool(validator.is_valid(instance))

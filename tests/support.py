@@ -335,3 +335,16 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10, e
             if await check():
                 return
             await asyncio.sleep(every)
+
+
+def sqlite_copy(template: Path, dest: Path) -> str:
+    """A copy of a migrated SQLite database with a new installation id (as the sqlite_url fixture makes)."""
+    import shutil
+    import sqlite3
+
+    shutil.copy(template, dest)
+    con = sqlite3.connect(dest)
+    con.execute("DELETE FROM meta WHERE key = 'installation_id'")
+    con.commit()
+    con.close()
+    return f"sqlite+aiosqlite:///{dest}"

@@ -16,6 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from command.api import APIS as COMMAND_APIS
 from core import metrics
 from core.api.registry import Api, ApiRoute, JSONBody, problem_response
 from core.auth.routes import api as users_api
@@ -42,7 +43,7 @@ HERE = Path(__file__).parent
 VERSION = "0.1.0"
 
 # Every domain's API, in the order the OpenAPI description lists them. Later domains add theirs.
-APIS: list[Api] = [units_api, users_api, journal_api, *DUTY_APIS]
+APIS: list[Api] = [units_api, users_api, journal_api, *DUTY_APIS, *COMMAND_APIS]
 
 
 def all_api_routes() -> list[ApiRoute]:

@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+from command.categories import grading
+from command.reports import service as reports
 from core import backup as backup_mod
 from core import migrate
 from core.auth import service as auth
@@ -24,6 +26,7 @@ MODEL_MODULES = (
     "core.api.idempotency", "core.auth.models", "core.journal.models", "core.migrate", "core.timers.models",
     "core.units.models", "duty.board.models", "duty.handover.models", "duty.log.models", "duty.notices.models",
     "duty.reports.models", "duty.rollcall.models", "duty.rosters.models", "duty.rules.models",
+    "command.categories.models", "command.intake.models", "command.incidents.models", "command.reports.models",
 )
 
 
@@ -117,6 +120,8 @@ def cmd_bootstrap(settings: Settings, code: str, name: str, admin: str) -> None:
                                         else "county", parent=None, tz=settings.default_tz)
                 await auth.create_user(uow, by=None, username=admin, name=admin, unit=code, roles=["admin"],
                                        password=password)
+                await grading.seed_rules(uow, unit=code)
+                await reports.seed_rules(uow, unit=code)
         finally:
             await db.dispose()
 

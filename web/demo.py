@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from command.categories import grading
+from command.reports import service as reports
 from core import demo as core_demo
 from core.db import Database
 from duty import demo as duty_demo
@@ -10,4 +12,7 @@ from duty import demo as duty_demo
 async def load_demo(db: Database) -> dict[str, int]:
     created = await core_demo.load_demo(db)
     created.update(await duty_demo.load_demo(db))
+    async with db.write() as uow:
+        created["grading rules"] = await grading.seed_rules(uow, unit=core_demo.CITY[0])
+        created["report rules"] = await reports.seed_rules(uow, unit=core_demo.CITY[0])
     return created

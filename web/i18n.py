@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from command.labels import EVENT_LABELS as COMMAND_EVENT_LABELS
+from command.labels import SUBJECT_LABELS as COMMAND_SUBJECT_LABELS
 from core.auth.permissions import ROLES
 from duty.labels import EVENT_LABELS as DUTY_EVENT_LABELS
 from duty.labels import SUBJECT_LABELS as DUTY_SUBJECT_LABELS
@@ -216,6 +218,8 @@ def unit_name(unit: Any, lang: str) -> str:
 # Domains' labels and pages' messages, merged here so there is one table to read.
 EVENT_LABELS.update(DUTY_EVENT_LABELS)
 SUBJECT_LABELS.update(DUTY_SUBJECT_LABELS)
+EVENT_LABELS.update(COMMAND_EVENT_LABELS)
+SUBJECT_LABELS.update(COMMAND_SUBJECT_LABELS)
 for _lang, _table in DUTY_MESSAGES.items():
     MESSAGES[_lang].update(_table)
 

@@ -35,7 +35,7 @@ USER_CREATE: dict[str, Any] = {
         "phone": {"type": "string", "maxLength": 40},
         "lang": {"enum": ["zh", "en"]},
     },
-    "examples": [{"username": "duty2.360702", "name": "刘晓燕", "unit": "360702", "roles": ["duty_officer"],
+    "examples": [{"username": "liuxy.360702", "name": "刘晓燕", "unit": "360702", "roles": ["duty_officer"],
                   "password": "Zhiban-2026!", "phone": "13907970001"}],
 }
 

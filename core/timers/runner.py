@@ -102,11 +102,14 @@ class TimerRunner:
         kinds = list(self.handlers)
         if not kinds:
             return []
+        due_filter = (Timer.kind.in_(kinds), Timer.due_at <= now,
+                      or_(Timer.state == "scheduled", (Timer.state == "claimed") & (Timer.lease_until < now)))
+        # A read first: most polls find nothing due and need no write transaction (SQLite has one writer).
+        async with self.db.read() as session:
+            if (await session.execute(select(Timer.id).where(*due_filter).limit(1))).first() is None:
+                return []
         async with self.db.write() as uow:
-            stmt = (select(Timer.id).where(
-                Timer.kind.in_(kinds), Timer.due_at <= now,
-                or_(Timer.state == "scheduled", (Timer.state == "claimed") & (Timer.lease_until < now)))
-                .order_by(Timer.due_at).limit(self.batch))
+            stmt = select(Timer.id).where(*due_filter).order_by(Timer.due_at).limit(self.batch)
             if self.db.dialect == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)
             ids = list((await uow.session.execute(stmt)).scalars())

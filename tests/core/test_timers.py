@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from core.db import Database, UnitOfWork
 from core.journal.models import JournalEntry
-from core.migrate import Meta
+from core.migrate import Meta, installation_id
 from core.orm import new_id, utcnow
 from core.timers import service as timers
 from core.timers.models import Timer
@@ -218,23 +218,29 @@ async def test_rescheduled_timer_fires_at_new_time_only(db_url: str) -> None:
         await db.dispose()
 
 
-async def test_ensure_from_two_processes_at_once(pg_url: str) -> None:
-    """Start-up hooks `ensure` their timers in every process; two starting together must not fail."""
+async def test_start_up_writes_from_two_processes_at_once(pg_url: str) -> None:
+    """Every server process, as it starts, makes sure of the installation id and `ensure`s its
+    timers. Two processes starting together (two hosts, or `--workers 2`) must both start."""
     dbs = [Database(pg_url), Database(pg_url)]
     try:
         due = utcnow() + timedelta(hours=1)
 
-        async def ensure(db: Database, hold: float) -> bool:
+        async def start_up(db: Database, hold: float) -> tuple[str, bool]:
             async with db.write() as uow:
+                iid = await installation_id(uow.session)
                 created = await timers.ensure(uow, kind=KIND, ref="ensured", due_at=due)
                 await asyncio.sleep(hold)  # still uncommitted while the other process looks
-            return created is not None
+            return iid, created is not None
 
-        created = await asyncio.wait_for(asyncio.gather(ensure(dbs[0], 0.3), ensure(dbs[1], 0.0)), 15)
-        assert sorted(created) == [False, True]
+        (iid_a, created_a), (iid_b, created_b) = await asyncio.wait_for(
+            asyncio.gather(start_up(dbs[0], 0.3), start_up(dbs[1], 0.0)), 15)
+        assert iid_a == iid_b, "the two processes would listen on different bus channels"
+        assert sorted([created_a, created_b]) == [False, True]
         async with dbs[0].read() as session:
             rows = (await session.execute(select(Timer).where(Timer.ref == "ensured"))).scalars().all()
+            stored = (await session.execute(select(Meta.value).where(Meta.key == "installation_id"))).scalar_one()
         assert len(rows) == 1 and rows[0].state == "scheduled" and rows[0].due_at == due
+        assert stored == iid_a
     finally:
         for db in dbs:
             await db.dispose()

@@ -34,7 +34,9 @@ async def new_page(browser: Any, *, width: int = 1366, height: int = 800, lang: 
     context.set_default_timeout(WAIT_MS)
     page = await context.new_page()
     errors: list[str] = []
+    # Uncaught exceptions and console errors (a failing live-event handler only logs) both count.
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.js_errors = errors  # type: ignore[attr-defined]
     return page
 

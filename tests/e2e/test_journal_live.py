@@ -39,6 +39,16 @@ def _row(page: Any, seq: int) -> Any:
     return page.locator(f'#journal-body tr[data-seq="{seq}"]')
 
 
+async def _wait_row(page: Any, seq: int) -> None:
+    """Wait for the row of `seq`; on a timeout, say what the page had and what it logged."""
+    try:
+        await _row(page, seq).wait_for()
+    except Exception as exc:
+        seqs = await _seqs_on_page(page)
+        raise AssertionError(f"row {seq} never appeared; newest shown {seqs[:5]}, "
+                             f"page errors {page.js_errors}") from exc
+
+
 async def _seqs_on_page(page: Any) -> list[int]:
     return [int(s) for s in await page.eval_on_selector_all("#journal-body tr", "rows => rows.map(r => r.dataset.seq)")]
 
@@ -57,7 +67,7 @@ async def test_new_event_appears_live_without_reload(live_server: LiveServer, sq
         ev = await _new_team(client, admin, "360702", "360702-T81", "章贡区测试救援队")
 
         row = _row(page, ev["seq"])
-        await row.wait_for()
+        await _wait_row(page, ev["seq"])
         text = await row.inner_text()
         assert "新建单位" in text and "章贡区测试救援队" in text, text
         # Newest first, and the time in the unit's zone as "2026-11-23 08:30".
@@ -85,7 +95,7 @@ async def test_county_sees_only_its_own_events(live_server: LiveServer, sqlite_u
         assert elsewhere["seq"] < own["seq"]
 
         # Events arrive in seq order: once the later one is shown, the earlier one had its chance.
-        await _row(page, own["seq"]).wait_for()
+        await _wait_row(page, own["seq"])
         assert "章贡区第二测试队" in await _row(page, own["seq"]).inner_text()
         assert await _row(page, elsewhere["seq"]).count() == 0
         assert "南康区测试救援队" not in await page.locator("#journal-body").inner_text()
@@ -117,11 +127,11 @@ async def test_reconnects_and_catches_up_exactly_once(live_server: LiveServer, s
 
         await page.evaluate("window.__release()")
         await wait_connected(page)
-        await _row(page, missed["seq"]).wait_for()
+        await _wait_row(page, missed["seq"])
 
         # A live event after the catch-up: once it shows, any duplicate of the missed one would have too.
         after = await _new_team(client, admin, "360702", "360702-T84", "恢复之后新建队")
-        await _row(page, after["seq"]).wait_for()
+        await _wait_row(page, after["seq"])
         seqs = await _seqs_on_page(page)
         assert seqs.count(missed["seq"]) == 1
         assert seqs.count(after["seq"]) == 1

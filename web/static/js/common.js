@@ -63,6 +63,17 @@ export function unitName(unit) {
   return (page.lang === "en" && unit.name_en) || unit.name || unit.code;
 }
 
+let directory = null;
+/** The units this user may see, by code (fetched once per page; empty if it cannot be had). */
+export function unitDirectory() {
+  if (!directory) {
+    directory = api("/api/v1/units")
+      .then((list) => new Map(list.map((u) => [u.code, u])))
+      .catch((e) => { console.warn("unit names unavailable; showing codes", e); return new Map(); });
+  }
+  return directory;
+}
+
 // Sign-ins and token chores stay in the journal; summaries (home, the wall) leave them out.
 const QUIET = new Set(["user.signed_in", "user.password_changed", "token.created", "token.revoked"]);
 export function isQuiet(type) {
@@ -76,13 +87,13 @@ export function eventLabel(type) {
 /** What the event is about, by name: "章贡区应急救援队"; "" when the event names nothing. */
 export function subjectName(ev) {
   const d = ev.data || {};
-  return (page.lang === "en" && d.name_en) || d.name || d.title || d.username || d.label || "";
+  return (page.lang === "en" && d.name_en) || d.name || d.title || d.username || d.label || d.month || d.date || "";
 }
 
-/** With its kind, for tables: "单位 · 章贡区应急救援队" (the subject's id when it has no name). */
+/** With its kind, for tables: "单位 · 章贡区应急救援队" (the tail of its id when it has no name). */
 export function subjectText(ev) {
   const kind = (labels.subjects && labels.subjects[ev.subject.kind]) || ev.subject.kind;
-  return `${kind} · ${subjectName(ev) || ev.subject.id}`;
+  return `${kind} · ${subjectName(ev) || `…${String(ev.subject.id).slice(-8)}`}`;
 }
 
 export function actorText(ev) {

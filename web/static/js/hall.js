@@ -114,8 +114,11 @@ function hasCoords(u) {
   return typeof u.lat === "number" && typeof u.lon === "number";
 }
 
-function intersects(a, b) {
-  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+/** The area two boxes share. */
+function overlap(a, b) {
+  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+  return w > 0 && h > 0 ? w * h : 0;
 }
 
 function renderMap() {
@@ -173,9 +176,13 @@ function renderMap() {
   // Labels: try right, left, above, below, then the diagonals; keep the first that collides with
   // nothing already placed, else the least bad one. Jurisdictions are always named; agencies and
   // teams only where there are no jurisdictions (a county's wall); the unit itself if it fits.
-  const labelled = places.map((u) => [u, false]);
+  // Crowded places first, so they get the near spots; far spots get a leader line to their dot.
+  const crowd = (u) => places.filter((v) => Math.hypot(X(u) - X(v), Y(u) - Y(v)) < 120).length;
+  const labelled = places.slice().sort((a, b) => crowd(b) - crowd(a)).map((u) => [u, false]);
   if (!places.length) labelled.push(...others.map((u) => [u, false]));
   if (self) labelled.push([self, true]);
+  const leaders = el("g", { class: "map-leaders" });
+  svg.insertBefore(leaders, labelsG);
   for (const [u, optional] of labelled) {
     const text = el("text", { class: optional ? "map-label map-label-self" : "map-label" }, shortName(u));
     text.dataset.code = u.code;
@@ -184,23 +191,31 @@ function renderMap() {
     const h = 26;
     const cx = X(u);
     const cy = Y(u);
-    const g = optional ? 18 : 13;
-    const candidates = [
-      [cx + g, cy - h / 2], [cx - g - w, cy - h / 2], [cx - w / 2, cy - g - h], [cx - w / 2, cy + g],
-      [cx + g * 0.7, cy - g * 0.7 - h], [cx - g * 0.7 - w, cy - g * 0.7 - h],
-      [cx + g * 0.7, cy + g * 0.7], [cx - g * 0.7 - w, cy + g * 0.7],
-    ].map(([x, y]) => ({ x, y, w, h }))
-      .filter((b) => b.x >= 0 && b.y >= 0 && b.x + b.w <= W && b.y + b.h <= H);
+    const candidates = [];
+    for (const ring of optional ? [18] : [13, 30, 52]) {
+      const d = ring * 0.7;
+      candidates.push(
+        [cx + ring, cy - h / 2], [cx - ring - w, cy - h / 2], [cx - w / 2, cy - ring - h], [cx - w / 2, cy + ring],
+        [cx + d, cy - d - h], [cx - d - w, cy - d - h], [cx + d, cy + d], [cx - d - w, cy + d],
+      );
+    }
     let best = null;
     let bestCost = Infinity;
-    for (const b of candidates) {
-      const cost = taken.filter((t) => intersects(b, t)).length;
+    for (const [x, y] of candidates) {
+      const b = { x, y, w, h };
+      if (b.x < 0 || b.y < 0 || b.x + b.w > W || b.y + b.h > H - padBottom + 20) continue;
+      const cost = taken.reduce((sum, t) => sum + overlap(b, t), 0);
       if (cost < bestCost) { best = b; bestCost = cost; }
       if (cost === 0) break;
     }
     if (!best || (optional && bestCost > 0)) { text.remove(); continue; }
     text.setAttribute("x", best.x);
     text.setAttribute("y", best.y + h * 0.8);
+    const nx = Math.max(best.x, Math.min(cx, best.x + w));
+    const ny = Math.max(best.y, Math.min(cy, best.y + h));
+    if (Math.hypot(nx - cx, ny - cy) > 20) {
+      leaders.appendChild(el("line", { x1: cx, y1: cy, x2: nx, y2: ny, class: "map-leader" }));
+    }
     taken.push(best);
   }
 
@@ -228,9 +243,12 @@ function item(ev) {
   const time = document.createElement("time");
   time.dateTime = ev.ts;
   time.textContent = shortTime(ev.ts);
+  const where = ev.units.map((c) => subunits.find((u) => u.code === c)).find(Boolean);
   const what = document.createElement("strong");
   what.textContent = eventLabel(ev.type);
-  li.append(time, " ", what, ` ${subjectName(ev)}`);
+  li.append(time, " ");
+  if (where) li.append(`${shortName(where)} `);
+  li.append(what, ` ${subjectName(ev)}`);
   return li;
 }
 
@@ -269,15 +287,31 @@ function add(ev) {
   renderTicker();
 }
 
+const COUNT_PAGE = 1000;
+const COUNT_PAGES_MAX = 20;
+
+/** Today's events, counted back from the newest page by page until one reaches yesterday. */
 async function load() {
-  const q = new URLSearchParams({ latest: "true", limit: "200" });
-  if (page.exercise) q.set("exercise", "true");
-  const data = await api(`/api/v1/events?${q}`);
-  count = data.events.filter(isToday).length;
+  let head = null;
+  let before = null;
+  count = 0;
+  for (let pageNo = 0; pageNo < COUNT_PAGES_MAX; pageNo += 1) {
+    const q = new URLSearchParams({ limit: String(COUNT_PAGE) });
+    if (before === null) q.set("latest", "true"); else q.set("before", String(before));
+    if (page.exercise) q.set("exercise", "true");
+    const data = await api(`/api/v1/events?${q}`);
+    if (head === null) {
+      head = data.head;
+      recent = data.events.filter((e) => !isQuiet(e.type)).slice(-TICKER_CANDIDATES).reverse();
+    }
+    const todays = data.events.filter(isToday).length;
+    count += todays;
+    if (data.events.length < COUNT_PAGE || todays < data.events.length) break;
+    before = data.events[0].seq;
+  }
   countEvents.textContent = String(count);
-  recent = data.events.filter((e) => !isQuiet(e.type)).slice(-TICKER_CANDIDATES).reverse();
   renderTicker();
-  return data.head;
+  return head;
 }
 
 renderUnits();

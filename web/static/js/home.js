@@ -2,12 +2,21 @@
 import { Live } from "./live.js";
 import {
   actorText, api, bindLiveState, eventLabel, formatTime, isQuiet, labels, page, prependKeepingView, subjectName,
+  unitDirectory, unitName,
 } from "./common.js";
 
 document.getElementById("roles").textContent = page.user.roles.map((r) => labels.roles[r] || r).join(page.lang === "en" ? ", " : "、");
 const list = document.getElementById("recent");
 const empty = document.getElementById("recent-empty");
 const KEEP = 12;
+let units = new Map();
+
+/** Where it happened: the unit below the user's own that the event belongs to, if any. */
+function whereText(ev) {
+  const codes = ev.units.filter((c) => c !== page.unit.code && units.has(c));
+  if (ev.type === "unit.created" && ev.data && ev.data.code) units.set(ev.data.code, ev.data);
+  return codes.length ? unitName(units.get(codes[codes.length - 1])) : "";
+}
 
 function item(ev) {
   const li = document.createElement("li");
@@ -20,12 +29,21 @@ function item(ev) {
   what.textContent = eventLabel(ev.type);
   const rest = document.createElement("span");
   rest.textContent = ` ${[subjectName(ev), actorText(ev)].filter(Boolean).join(" · ")}`;
-  li.append(time, " ", what, rest);
+  const where = whereText(ev);
+  li.append(time, " ");
+  if (where) {
+    const place = document.createElement("span");
+    place.className = "where";
+    place.textContent = `${where} `;
+    li.append(place);
+  }
+  li.append(what, rest);
   return li;
 }
 
 async function load() {
-  const data = await api(`/api/v1/events?latest=true&limit=${KEEP * 5}`);
+  const [data, found] = await Promise.all([api(`/api/v1/events?latest=true&limit=${KEEP * 5}`), unitDirectory()]);
+  units = found;
   const shown = data.events.filter((ev) => !isQuiet(ev.type)).slice(-KEEP).reverse();
   list.replaceChildren(...shown.map(item));
   empty.hidden = shown.length > 0;

@@ -1,7 +1,8 @@
 // The live journal: the newest events the user may see, then every new one as it commits.
 import { Live } from "./live.js";
 import {
-  actorText, api, bindLiveState, eventLabel, formatTime, page, prependKeepingView, subjectText, ui, unitName,
+  actorText, api, bindLiveState, eventLabel, formatTime, page, prependKeepingView, subjectText, ui, unitDirectory,
+  unitName,
 } from "./common.js";
 
 const body = document.getElementById("journal-body");
@@ -11,23 +12,15 @@ const more = document.getElementById("journal-more");
 const PAGE = 100;
 const RETRY_MS = 3000;
 let oldest = null;
-const unitNames = new Map(); // code -> name, for the "visible to" column
-const namesReady = loadUnitNames();
-
-async function loadUnitNames() {
-  try {
-    for (const u of await api("/api/v1/units")) unitNames.set(u.code, unitName(u));
-  } catch (e) {
-    console.warn("unit names unavailable; showing codes", e);
-  }
-}
+let units = new Map(); // code -> unit, for the "visible to" column
+const namesReady = unitDirectory().then((found) => { units = found; });
 
 function unitsText(codes) {
-  return codes.map((c) => unitNames.get(c) || c).join(page.lang === "en" ? ", " : "、");
+  return codes.map((c) => (units.has(c) ? unitName(units.get(c)) : c)).join(page.lang === "en" ? ", " : "、");
 }
 
 function row(ev) {
-  if (ev.type === "unit.created" && ev.data && ev.data.code) unitNames.set(ev.data.code, unitName(ev.data));
+  if (ev.type === "unit.created" && ev.data && ev.data.code) units.set(ev.data.code, ev.data);
   const tr = document.createElement("tr");
   tr.dataset.seq = ev.seq;
   tr.dataset.type = ev.type;
@@ -52,17 +45,18 @@ function row(ev) {
   const subject = document.createElement("td");
   subject.className = "c-subject";
   subject.textContent = subjectText(ev);
+  subject.title = `${ev.subject.kind} ${ev.subject.id}`;
 
   const actor = document.createElement("td");
   actor.className = "c-actor";
   actor.textContent = actorText(ev);
 
-  const units = document.createElement("td");
-  units.className = "c-units muted small";
-  units.textContent = unitsText(ev.units);
-  units.title = ev.units.join(" ");
+  const visible = document.createElement("td");
+  visible.className = "c-units muted small";
+  visible.textContent = unitsText(ev.units);
+  visible.title = ev.units.join(" ");
 
-  tr.append(seq, when, type, subject, actor, units);
+  tr.append(seq, when, type, subject, actor, visible);
   return tr;
 }
 

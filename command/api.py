@@ -1,0 +1,10 @@
+"""Every command route, for the app to mount (importing this registers command's flows and rights)."""
+
+from command import flows as _flows  # noqa: F401  (report deadline hooks and timers, handover items)
+from command import permissions as _permissions  # noqa: F401
+from command.incidents.routes import api as incidents_api
+from command.intake.routes import api as intake_api
+from command.reports.routes import api as reports_api
+from core.api import Api
+
+APIS: list[Api] = [intake_api, incidents_api, reports_api]

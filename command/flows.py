@@ -1,0 +1,54 @@
+"""Command reactions: report deadlines follow every incident change; timers warn and flag; the
+duty handover lists open incidents and reports owed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from command.incidents import hooks
+from command.incidents.models import Incident
+from command.intake.models import Intake
+from command.reports import service as reports
+from core.db import UnitOfWork
+from core.timers.runner import DueTimer, handles
+from duty.handover import providers
+
+
+@hooks.on_change
+async def replan_reports(uow: UnitOfWork, incident: Incident, what: str) -> None:
+    await reports.plan_timers(uow, incident)
+
+
+@handles(reports.WARN_TIMER)
+async def report_warn(uow: UnitOfWork, timer: DueTimer) -> None:
+    await reports.on_timer(uow, incident_id=timer.ref, payload=timer.payload, overdue=False)
+
+
+@handles(reports.OVERDUE_TIMER)
+async def report_overdue(uow: UnitOfWork, timer: DueTimer) -> None:
+    await reports.on_timer(uow, incident_id=timer.ref, payload=timer.payload, overdue=True)
+
+
+@providers.provider("command.incidents")
+async def open_incidents(session: AsyncSession, unit: str, at: datetime) -> list[providers.OpenItem]:
+    rows = (await session.execute(select(Incident).where(Incident.unit_code == unit, Incident.status != "closed",
+                                                         Incident.exercise.is_(False))
+                                  .order_by(Incident.received_at))).scalars()
+    items = []
+    for inc in rows:
+        owed = await reports.next_due(session, inc)
+        detail = f"应报：{owed['kind']} 截止 {owed['deadline'].isoformat()}" if owed else ""
+        items.append(providers.OpenItem("command.incidents", inc.id, f"在办事件：{inc.number} {inc.title}", detail,
+                                        owed["deadline"] if owed else None))
+    return items
+
+
+@providers.provider("command.intakes")
+async def pending_intakes(session: AsyncSession, unit: str, at: datetime) -> list[providers.OpenItem]:
+    rows = (await session.execute(select(Intake).where(Intake.unit_code == unit,
+                                                       Intake.status.in_(("pending", "verifying")),
+                                                       Intake.exercise.is_(False)))).scalars()
+    return [providers.OpenItem("command.intakes", i.id, f"待核实接报：{i.title}") for i in rows]

@@ -1,0 +1,1 @@
+"""Incidents: grade, status, lead, participants and sharing, and the timeline."""

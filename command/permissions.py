@@ -1,0 +1,11 @@
+"""What command roles may do (granted at import)."""
+
+from core.auth.permissions import grant
+
+grant("duty_officer", "intake.create", "intake.verify", "report.draft")
+grant("duty_leader", "intake.create", "intake.verify", "report.draft", "report.sign", "incident.grade",
+      "incident.manage", "incident.verify_entry")
+grant("commander", "intake.create", "intake.verify", "report.draft", "report.sign", "incident.grade",
+      "incident.manage", "incident.verify_entry")
+grant("dispatcher", "intake.create", "report.draft")
+grant("integration", "intake.create")
