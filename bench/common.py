@@ -100,6 +100,7 @@ class Services:
     template: str | None = None
     created: list[str] = field(default_factory=list)
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="yingji-bench-")))
+    server_root: Path = ROOT  # the source tree the servers run from (another one: A/B comparisons)
 
     def pg_url(self, name: str) -> str:
         return f"postgresql+asyncpg://{self.pg_user}@{self.pg_host}:{self.pg_port}/{name}"
@@ -231,7 +232,7 @@ class Server:
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "web.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+            cwd=services.server_root, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
     @property
     def url(self) -> str:

@@ -48,6 +48,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--idle-conns", type=int, default=2000, help="ws_idle: idle connections opened")
     p.add_argument("--profile", type=Path, default=None, metavar="DIR",
                    help="ws_latency: record the workers with py-spy (raw + flamegraph) into DIR")
+    p.add_argument("--server-root", type=Path, default=None, metavar="DIR",
+                   help="run the servers from another copy of the source tree (A/B comparisons)")
     p.add_argument("--out", default=str(RESULTS / "latest.jsonl"),
                    help="where to write the lines ('-' for nowhere; default bench/results/latest.jsonl)")
     args = p.parse_args(argv)
@@ -61,6 +63,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 async def main(args: argparse.Namespace) -> int:
     services = Services()
+    if args.server_root is not None:
+        services.server_root = args.server_root.resolve()
     services.check()
     results = Results(None if args.out == "-" else Path(args.out))
     failed: list[str] = []

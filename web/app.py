@@ -34,7 +34,7 @@ from core.startup import run_all as run_startup_hooks
 from core.timers.runner import TimerRunner
 from core.units.routes import api as units_api
 from duty.api import APIS as DUTY_APIS
-from web import openapi, pages, pages_duty
+from web import openapi, pages, pages_command, pages_duty
 from web.live import LiveHub, websocket_endpoint
 from web.presence import PresenceReporter
 
@@ -130,6 +130,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *api_routes,
         *pages.routes(),
         *pages_duty.routes(),
+        *pages_command.routes(),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan,

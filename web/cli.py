@@ -81,8 +81,10 @@ def cmd_serve(settings: Settings, host: str, port: int, workers: int) -> None:
     # Workers read the same environment; make the data dir explicit so they agree on it.
     os.environ["YINGJI_DATA_DIR"] = str(settings.data_dir)
     print(f"Yingji serving on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})")
+    from web.live import UVICORN_WS
+
     uvicorn.run("web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                ws_per_message_deflate=False, log_level=os.environ.get("YINGJI_LOG_LEVEL", "info"),
+                ws=UVICORN_WS, ws_per_message_deflate=False, log_level=os.environ.get("YINGJI_LOG_LEVEL", "info"),
                 proxy_headers=True, forwarded_allow_ips=os.environ.get("YINGJI_TRUSTED_PROXIES", "127.0.0.1"))
 
 

@@ -10,6 +10,7 @@ from command.labels import SUBJECT_LABELS as COMMAND_SUBJECT_LABELS
 from core.auth.permissions import ROLES
 from duty.labels import EVENT_LABELS as DUTY_EVENT_LABELS
 from duty.labels import SUBJECT_LABELS as DUTY_SUBJECT_LABELS
+from web.messages_command import COMMAND_MESSAGES
 from web.messages_duty import DUTY_MESSAGES
 
 LANGS = ("zh", "en")
@@ -220,8 +221,9 @@ EVENT_LABELS.update(DUTY_EVENT_LABELS)
 SUBJECT_LABELS.update(DUTY_SUBJECT_LABELS)
 EVENT_LABELS.update(COMMAND_EVENT_LABELS)
 SUBJECT_LABELS.update(COMMAND_SUBJECT_LABELS)
-for _lang, _table in DUTY_MESSAGES.items():
-    MESSAGES[_lang].update(_table)
+for _messages in (DUTY_MESSAGES, COMMAND_MESSAGES):
+    for _lang, _table in _messages.items():
+        MESSAGES[_lang].update(_table)
 
 
 def translator(lang: str) -> Callable[..., str]:
@@ -242,5 +244,6 @@ def client_labels(lang: str) -> dict[str, object]:
         "events": {k: v[i] for k, v in EVENT_LABELS.items()},
         "subjects": {k: v[i] for k, v in SUBJECT_LABELS.items()},
         "roles": {k: v[i] for k, v in ROLES.items()},
-        "ui": {k: v for k, v in table.items() if k.startswith(("live.", "journal.", "hall.", "duty.", "urgency."))},
+        "ui": {k: v for k, v in table.items()
+               if k.startswith(("live.", "journal.", "hall.", "duty.", "urgency.", "cmd.", "status.", "rk.", "rs.", "rf.", "role."))},
     }

@@ -7,6 +7,16 @@ client. A full queue means the client fell behind: it gets `reset` and close cod
 Hand-over without gap or duplicate: the connection is registered with the hub and the hub's head
 H read in one step (no await between), so live frames are exactly the events after H; the replay
 from the journal covers (since, H]; the sender drops anything at or below the last seq it sent.
+
+Fast path (measured by `make bench`, see docs/performance.md). An event's frame is the same bytes
+for every connection, so the hub frames it once as a websocket message (header + payload) and,
+for a connection that is caught up (nothing queued, its sender not inside a send, its socket not
+paused by flow control), writes those bytes straight to the socket from the listener: no task
+switch, no ASGI message, no per-connection framing. A replay goes out the same way, many frames
+per write. ASGI does not expose the socket, so `yingji serve` runs uvicorn with
+`LiveWebSocketProtocol` (uvicorn's websockets-sansio protocol plus a `yingji.ws.raw` scope
+extension); under any other server the extension is absent and every frame takes the queue and
+the ASGI send, with the same guarantees.
 """
 
 from __future__ import annotations
@@ -16,6 +26,7 @@ import contextlib
 import logging
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -34,6 +45,67 @@ log = logging.getLogger("yingji.ws")
 CLOSE_RESET = 4008
 CLOSE_UNAUTHENTICATED = 4401
 REPLAY_PAGE = 2000
+REPLAY_CHUNK = 64 * 1024  # bytes per socket write during a replay; we wait for the socket in between
+RAW_EXTENSION = "yingji.ws.raw"
+
+
+def ws_text_frame(text: str) -> bytes:
+    """A complete server-to-client websocket text message (FIN, no mask, no compression)."""
+    payload = text.encode()
+    n = len(payload)
+    if n < 126:
+        return bytes((0x81, n)) + payload
+    if n < 1 << 16:
+        return b"\x81\x7e" + n.to_bytes(2, "big") + payload
+    return b"\x81\x7f" + n.to_bytes(8, "big") + payload
+
+
+class RawSocket(Protocol):
+    """What `yingji.ws.raw` offers: write whole frames to the socket, and wait until it takes more."""
+
+    def write(self, data: bytes) -> bool:
+        """Write now if the socket is open and not paused by flow control; False (nothing written) if not."""
+
+    async def drain(self) -> bool:
+        """Wait until the socket takes writes again; False if it closed meanwhile."""
+
+
+class _UvicornRawSocket:
+    __slots__ = ("_p",)
+
+    def __init__(self, protocol: Any) -> None:
+        self._p = protocol
+
+    def write(self, data: bytes) -> bool:
+        p = self._p
+        if (p.close_sent or p.disconnected or not p.handshake_complete or not p.writable.is_set()
+                or p.transport.is_closing()):
+            return False
+        p.transport.write(data)
+        return True
+
+    async def drain(self) -> bool:
+        p = self._p
+        await p.writable.wait()
+        return not (p.close_sent or p.disconnected or p.transport.is_closing())
+
+
+try:
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+except ImportError:  # pragma: no cover - an older uvicorn: the ASGI path serves alone
+    UVICORN_WS = "auto"
+else:
+    UVICORN_WS = "web.live:LiveWebSocketProtocol"
+
+    class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
+        """uvicorn's websockets-sansio protocol, offering the app its socket as `yingji.ws.raw`."""
+
+        def handle_connect(self, event: Any) -> None:
+            super().handle_connect(event)
+            scope = getattr(self, "scope", None)
+            if scope is not None and not self.close_sent:
+                # The ASGI task that reads the scope is scheduled, not started: this lands in time.
+                scope["extensions"][RAW_EXTENSION] = _UvicornRawSocket(self)
 
 
 @dataclass(eq=False)
@@ -46,13 +118,25 @@ class Connection:
     closed: bool = False
     control: deque[str] = field(default_factory=deque)  # pongs: sent by the sender task, in turn
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    raw: RawSocket | None = None  # set when live, if the server lets us write frames ourselves
+    last_sent: int = 0  # the highest seq written to the socket
+    busy: bool = False  # the sender task is inside a send: a direct write now could overtake it
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.queue_size)
 
-    def offer(self, ev: CommittedEvent) -> None:
+    def offer(self, ev: CommittedEvent, wire: bytes) -> None:
+        """`wire` is `ev.frame` as a websocket message, framed once for every connection."""
         if self.reset_reason is not None:
             return
+        if self.raw is not None and not self.busy and self.queue.empty():
+            # Caught up: straight to the socket, in order (nothing queued, nothing in flight).
+            if ev.seq <= self.last_sent:
+                return
+            if self.raw.write(wire):
+                self.last_sent = ev.seq
+                return
+            # Paused by flow control (or closing): queue it; the sender waits for the socket.
         try:
             self.queue.put_nowait((ev.seq, ev.frame))
         except asyncio.QueueFull:
@@ -89,11 +173,14 @@ class LiveHub:
     def _on_event(self, ev: CommittedEvent) -> None:
         metrics.FEED_HEAD.set(ev.seq)
         delivered = 0
+        wire = b""
         for (unit, exercise), conns in self._groups.items():
             if exercise != ev.exercise or unit not in ev.units:
                 continue
+            if not wire:
+                wire = ws_text_frame(ev.frame)
             for conn in conns:
-                conn.offer(ev)
+                conn.offer(ev, wire)
                 delivered += 1
         if delivered:
             metrics.WS_FRAMES.inc(delivered)
@@ -145,6 +232,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         return
     exercise = ws.query_params.get("exercise", "") in ("1", "true")
     conn = Connection(principal=principal, exercise=exercise, queue_size=runtime.settings.ws_queue_size)
+    raw: RawSocket | None = ws.scope.get("extensions", {}).get(RAW_EXTENSION)
     head = hub.register(conn)
     receiver: asyncio.Task[None] | None = None
     try:
@@ -154,12 +242,12 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         if since is not None:
             reason = await _replay_check(runtime, since, head)
             if reason is None:
-                await _replay(runtime, ws, conn, since, head)
+                await _replay(runtime, ws, conn, since, head, raw)
                 last_sent = max(since, head)
             else:
                 conn.reset_reason = reason
         receiver = asyncio.create_task(_receive(ws, conn))
-        await _send_live(runtime, ws, conn, last_sent)
+        await _send_live(runtime, ws, conn, last_sent, raw)
     except (WebSocketDisconnect, RuntimeError, ConnectionError):
         conn.closed = True
     finally:
@@ -188,26 +276,46 @@ async def _replay_check(runtime: Runtime, since: int, head: int) -> str | None:
     return None
 
 
-async def _replay(runtime: Runtime, ws: WebSocket, conn: Connection, since: int, head: int) -> None:
+async def _replay(runtime: Runtime, ws: WebSocket, conn: Connection, since: int, head: int,
+                  raw: RawSocket | None) -> None:
     """Send what the client missed, (since, head], from the journal, one message per event."""
     cursor = since
     while cursor < head and conn.reset_reason is None:
         async with runtime.db.read() as session:
             rows = await journal.read_after(session, since=cursor, upto=head, unit=conn.principal.unit_code,
                                             exercise=conn.exercise, limit=REPLAY_PAGE)
-        for _seq, doc in rows:
-            await ws.send_text(ws_frame(doc))
+        if raw is not None:
+            await _write_frames(raw, [ws_text_frame(ws_frame(doc)) for _seq, doc in rows])
+        else:
+            for _seq, doc in rows:
+                await ws.send_text(ws_frame(doc))
         if len(rows) < REPLAY_PAGE:
             return
         cursor = rows[-1][0]
 
 
-async def _send_live(runtime: Runtime, ws: WebSocket, conn: Connection, last_sent: int) -> None:
-    """The one task that writes to this socket after the replay: frames in seq order, pongs, pings."""
+async def _write_frames(raw: RawSocket, frames: list[bytes]) -> None:
+    """Many frames per socket write, at most REPLAY_CHUNK bytes at a time, waiting for the socket between."""
+    start, size = 0, 0
+    for i, frame in enumerate(frames):
+        size += len(frame)
+        if size >= REPLAY_CHUNK or i == len(frames) - 1:
+            if not (await raw.drain() and raw.write(b"".join(frames[start:i + 1]))):
+                raise ConnectionError("websocket closed during replay")
+            start, size = i + 1, 0
+
+
+async def _send_live(runtime: Runtime, ws: WebSocket, conn: Connection, last_sent: int,
+                     raw: RawSocket | None) -> None:
+    """The task that writes to this socket after the replay: what was queued (in seq order), pongs,
+    pings. While it has nothing queued and is not inside a send, the hub writes live frames itself."""
     idle = runtime.settings.ws_idle_ping_s
+    conn.last_sent = last_sent
+    conn.raw = raw
     while not conn.closed and conn.reset_reason is None:
-        while conn.control:
-            await ws.send_text(conn.control.popleft())
+        if conn.control:
+            await _send_busy(ws, conn, conn.control.popleft())
+            continue
         try:
             seq, frame = conn.queue.get_nowait()
         except asyncio.QueueEmpty:
@@ -215,12 +323,20 @@ async def _send_live(runtime: Runtime, ws: WebSocket, conn: Connection, last_sen
             try:
                 await asyncio.wait_for(conn.wake.wait(), idle)
             except TimeoutError:
-                await ws.send_text('{"type":"ping"}')  # lets a browser see a dead link; it cannot see pings
+                await _send_busy(ws, conn, '{"type":"ping"}')  # lets a browser see a dead link
             continue
-        if seq <= last_sent:
+        if seq <= conn.last_sent:
             continue
-        await ws.send_text(frame)
-        last_sent = seq
+        await _send_busy(ws, conn, frame)
+        conn.last_sent = seq
+
+
+async def _send_busy(ws: WebSocket, conn: Connection, text: str) -> None:
+    conn.busy = True
+    try:
+        await ws.send_text(text)
+    finally:
+        conn.busy = False
 
 
 async def _receive(ws: WebSocket, conn: Connection) -> None:

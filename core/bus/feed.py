@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from core import metrics
 from core.bus.base import Bus
 from core.db import Database
 from core.journal import service as journal
@@ -94,6 +95,7 @@ class EventFeed:
                 rows = await journal.read_after(session, since=self.head, upto=upto, limit=1000)
             for _seq, doc in rows:
                 self.filled += 1
+                metrics.FEED_FILLED.inc()
                 self._deliver(CommittedEvent.from_doc(doc))
             if len(rows) < 1000:
                 return

@@ -1,0 +1,91 @@
+"""Command pages: the intake form and queue, the incident list and workspace, the superior's
+report inbox, and a printable report. Page scripts load over the API and stay live over /ws."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from command.categories.tree import CATEGORIES, FACTS, GRADES
+from command.incidents.models import ENTRY_KINDS
+from command.intake.models import SOURCES
+from command.reports import service as reports
+from core.auth.principal import Principal
+from core.problems import Problem
+from core.units import service as units
+from core.units.models import JURISDICTION_KINDS
+from web.pages import _lang, _login_redirect, _principal, _render, _runtime, error_page
+
+
+async def _context(request: Request, principal: Principal) -> dict[str, Any]:
+    runtime = _runtime(request)
+    lang = _lang(request, principal)
+    i = 0 if lang == "zh" else 1
+    async with runtime.db.read() as session:
+        unit = await units.get_visible(session, principal, principal.unit_code)
+        tz = await units.timezone_of(session, unit.code, runtime.settings.default_tz)
+        visible = [u.as_doc() for u in await units.list_visible(session, principal)
+                   if u.kind in JURISDICTION_KINDS]
+        parent = await session.get(units.Unit, unit.parent_code) if unit.parent_code else None
+    return {"tz": tz, "unit": unit.as_doc(), "parent": parent.as_doc() if parent else None, "units": visible,
+            "categories": {k: v[i] for k, v in CATEGORIES.items()},
+            "grades": {k: {"name": v[i], "roman": v[2]} for k, v in GRADES.items()},
+            "facts": {k: {"name": v[i], "unit": v[2]} for k, v in FACTS.items()},
+            "sources": {k: v[i] for k, v in SOURCES.items()},
+            "entry_kinds": {k: v[i] for k, v in ENTRY_KINDS.items()},
+            "can": {p: principal.can(p) for p in ("intake.create", "intake.verify", "incident.grade",
+                                                   "incident.manage", "incident.verify_entry", "report.draft",
+                                                   "report.sign")},
+            "exercise": request.query_params.get("exercise") in ("1", "true")}
+
+
+async def _page(request: Request, template: str, **extra: Any) -> Response:
+    principal = await _principal(request)
+    if principal is None:
+        return _login_redirect(request)
+    page = await _context(request, principal)
+    page.update(extra)
+    return _render(request, template, principal, exercise=page["exercise"], page=page)
+
+
+async def intake(request: Request) -> Response:
+    return await _page(request, "intake.html")
+
+
+async def incidents(request: Request) -> Response:
+    return await _page(request, "incidents.html")
+
+
+async def incident(request: Request) -> Response:
+    return await _page(request, "incident.html", incident_id=request.path_params["id"])
+
+
+async def inbox(request: Request) -> Response:
+    return await _page(request, "inbox.html")
+
+
+async def report_print(request: Request) -> Response:
+    principal = await _principal(request)
+    if principal is None:
+        return _login_redirect(request)
+    runtime = _runtime(request)
+    async with runtime.db.read() as session:
+        try:
+            report, incident = await reports.get_visible(session, principal, request.path_params["id"])
+        except Problem:
+            return await error_page(request, 404)
+        unit = await session.get(units.Unit, report.unit_code)
+        to_unit = await session.get(units.Unit, report.to_unit) if report.to_unit else None
+    lang = _lang(request, principal)
+    return _render(request, "report_print.html", principal, report=report.as_doc(), incident=incident.as_doc(),
+                   unit_name=unit.name if unit else report.unit_code, to_name=to_unit.name if to_unit else "",
+                   category=CATEGORIES.get(incident.category, (incident.category, ""))[0 if lang == "zh" else 1],
+                   grade=GRADES[incident.grade][0 if lang == "zh" else 1] if incident.grade else "")
+
+
+def routes() -> list[BaseRoute]:
+    return [Route("/intake", intake), Route("/incidents", incidents), Route("/incidents/{id}", incident),
+            Route("/reports/inbox", inbox), Route("/reports/{id}/print", report_print)]
