@@ -13,9 +13,9 @@ import pytest
 
 from core import migrate
 from core.db import Database
-from web.demo import load_demo
 from tests import services
 from tests.support import LiveServer, ServerProcess, make_settings
+from web.demo import load_demo
 
 
 async def _demo(url: str) -> None:

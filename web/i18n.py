@@ -236,6 +236,10 @@ def translator(lang: str) -> Callable[..., str]:
     return t
 
 
+# Message families page scripts need (the rest are rendered on the server).
+CLIENT_PREFIXES = ("live.", "journal.", "hall.", "duty.", "urgency.", "cmd.", "status.", "rk.", "rs.", "rf.", "role.")
+
+
 def client_labels(lang: str) -> dict[str, object]:
     """What page scripts need to label events and the connection, in the page's language."""
     i = 0 if lang == "zh" else 1
@@ -244,6 +248,5 @@ def client_labels(lang: str) -> dict[str, object]:
         "events": {k: v[i] for k, v in EVENT_LABELS.items()},
         "subjects": {k: v[i] for k, v in SUBJECT_LABELS.items()},
         "roles": {k: v[i] for k, v in ROLES.items()},
-        "ui": {k: v for k, v in table.items()
-               if k.startswith(("live.", "journal.", "hall.", "duty.", "urgency.", "cmd.", "status.", "rk.", "rs.", "rf.", "role."))},
+        "ui": {k: v for k, v in table.items() if k.startswith(CLIENT_PREFIXES)},
     }

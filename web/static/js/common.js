@@ -9,6 +9,9 @@ export function ui(key, vars = {}) {
   return text;
 }
 
+// On a narrow screen the nav scrolls sideways: keep the current page's entry in view.
+document.querySelector('.nav [aria-current="page"]')?.scrollIntoView({ block: "nearest", inline: "nearest" });
+
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
 
 export async function api(path, { method = "GET", body, headers = {} } = {}) {
@@ -90,10 +93,16 @@ export function subjectName(ev) {
   return (page.lang === "en" && d.name_en) || d.name || d.title || d.username || d.label || d.month || d.date || "";
 }
 
+/** The kind of thing the event is about, as people say it: "单位". */
+export function subjectKind(ev) {
+  return (labels.subjects && labels.subjects[ev.subject.kind]) || ev.subject.kind;
+}
+
 /** With its kind, for tables: "单位 · 章贡区应急救援队" (the tail of its id when it has no name). */
 export function subjectText(ev) {
-  const kind = (labels.subjects && labels.subjects[ev.subject.kind]) || ev.subject.kind;
-  return `${kind} · ${subjectName(ev) || `…${String(ev.subject.id).slice(-8)}`}`;
+  const kind = subjectKind(ev);
+  const id = String(ev.subject.id);
+  return `${kind} · ${subjectName(ev) || (id.length > 12 ? `…${id.slice(-8)}` : id)}`;
 }
 
 export function actorText(ev) {

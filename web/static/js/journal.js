@@ -1,8 +1,8 @@
 // The live journal: the newest events the user may see, then every new one as it commits.
 import { Live } from "./live.js";
 import {
-  actorText, api, bindLiveState, eventLabel, formatTime, page, prependKeepingView, subjectText, ui, unitDirectory,
-  unitName,
+  actorText, api, bindLiveState, eventLabel, formatTime, page, prependKeepingView, subjectKind, subjectName, subjectText,
+  ui, unitDirectory, unitName,
 } from "./common.js";
 
 const body = document.getElementById("journal-body");
@@ -44,7 +44,8 @@ function row(ev) {
 
   const subject = document.createElement("td");
   subject.className = "c-subject";
-  subject.textContent = subjectText(ev);
+  const named = ev.subject.kind === "unit" && !subjectName(ev) && units.get(ev.subject.id);
+  subject.textContent = named ? `${subjectKind(ev)} · ${unitName(named)}` : subjectText(ev);
   subject.title = `${ev.subject.kind} ${ev.subject.id}`;
 
   const actor = document.createElement("td");
