@@ -63,13 +63,13 @@ async def _scenario(writer_url: str, reader_ws_url: str, token: str) -> dict[str
         last_seen = first.seqs[-1]
 
         # 2. Disconnected: more events are written.
-        await _write_teams(client, token, "3607B", 40)
+        await _write_teams(client, token, "3607B", 30)
         missed_head = await journal_head(client, token)
-        assert missed_head == last_seen + 40
+        assert missed_head == last_seen + 30
 
         # 3. Reconnect while writes keep coming: the missed ones from the journal, then live ones.
         progress: list[int] = []
-        writer = asyncio.create_task(_write_teams(client, token, "3607C", 30, pause=0.01, progress=progress))
+        writer = asyncio.create_task(_write_teams(client, token, "3607C", 20, pause=0.01, progress=progress))
         async def writing() -> bool:
             return len(progress) >= 3
 
