@@ -101,7 +101,7 @@ async def holders_at(session: AsyncSession, *, unit: str, at: datetime) -> list[
         holder_id: str | None = None
         source, since, until = "none", None, None
         if mine_o:
-            o = min(mine_o, key=lambda o: o.created_at)
+            o = max(mine_o, key=lambda o: o.created_at)
             holder_id, source, since, until = o.user_id, "override", o.starts_at, o.ends_at
         elif mine_s:
             s = mine_s[0]
