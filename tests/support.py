@@ -348,3 +348,25 @@ def sqlite_copy(template: Path, dest: Path) -> str:
     con.commit()
     con.close()
     return f"sqlite+aiosqlite:///{dest}"
+
+
+async def visible_seqs(client: httpx.AsyncClient, token: str, since: int, upto: int | None = None) -> list[int]:
+    """The seqs of the live (non-drill) events after `since` (up to `upto`) that the token's user may
+    see, from the journal over HTTP: what a websocket of that user must deliver, in this order."""
+    return [int(e["seq"]) for e in await events_after(client, token, since) if upto is None or e["seq"] <= upto]
+
+
+async def assert_delivered(rec: WsRecorder, client: httpx.AsyncClient, token: str, since: int, upto: int,
+                           within: float = 15) -> list[int]:
+    """`rec` (a websocket with since=`since`) got exactly the events the journal says its user may
+    see in (since, upto], once each, in seq order, and nothing out of order after them."""
+    expected = await visible_seqs(client, token, since, upto)
+    if expected:
+        await rec.wait_seq(expected[-1], within=within)
+    got = [s for s in rec.seqs if s <= upto]
+    assert got == expected, (
+        f"expected {len(expected)} events in ({since}, {upto}], got {len(got)}: "
+        f"missing {sorted(set(expected) - set(got))[:10]}, unexpected {sorted(set(got) - set(expected))[:10]}, "
+        f"repeated {sorted({s for s in got if got.count(s) > 1})[:10]}")
+    assert all(a < b for a, b in zip(rec.seqs, rec.seqs[1:], strict=False)), f"out of order: {rec.seqs}"
+    return got

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from command.incidents import service as incidents
+from command.incidents.schemas import INCIDENT
 from command.intake import schemas, service
 from core.api import Api, Ctx, Reply
 from core.db import UnitOfWork
@@ -63,7 +64,7 @@ async def release(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
 
 
 @api.post("/intakes/{id}/verify", summary="Verified: a new incident, or merge into one (并案)",
-          body=schemas.VERIFY, permission="intake.verify")
+          body=schemas.VERIFY, response=INCIDENT, permission="intake.verify")
 async def verify(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     incident = await service.verify(uow, by=ctx.principal, intake_id=ctx.path["id"],
                                     merge_into=body.get("merge_into"), title=body.get("title"))

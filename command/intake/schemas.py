@@ -48,7 +48,7 @@ INTAKE_CREATE: dict[str, Any] = {
         "title": "沙石镇埠头村山体滑坡，一民房被埋", "category": "natural.geological.landslide",
         "description": "持续强降雨引发山体滑坡，埠头村一栋两层民房被埋，疑有 2 人被困，村干部已组织周边群众撤离。",
         "location_unit": "360702", "address": "章贡区沙石镇埠头村 3 组", "lat": 25.79, "lon": 114.86,
-        "occurred_at": "2026-11-23T20:40:00Z", "facts": {"trapped": 2, "evacuated": 35}}],
+        "occurred_at": "2026-11-23T20:40:00+08:00", "facts": {"trapped": 2, "evacuated": 35}}],
 }
 VERIFY: dict[str, Any] = {
     "title": "IntakeVerify", "type": "object", "additionalProperties": False,

@@ -66,6 +66,8 @@ class Reply:
     status: int
     body: Any
     headers: dict[str, str] | None = None
+    # What an Idempotency-Key replay answers, when it must differ from `body` (a secret shown once).
+    replay_body: Any = None
 
 
 @dataclass
@@ -274,7 +276,8 @@ async def _handle(route: ApiRoute, runtime: Runtime, request: Request) -> Respon
             if key and reply.status < 300:
                 uow.session.add(idempotency.IdempotencyRecord(
                     user_id=principal.user_id, key=key, method=route.method, path=request.url.path,
-                    request_sha256=fingerprint, status=reply.status, body=orjson.dumps(reply.body).decode()))
+                    request_sha256=fingerprint, status=reply.status,
+                    body=orjson.dumps(reply.body if reply.replay_body is None else reply.replay_body).decode()))
             if principal.token_id:
                 await auth.touch_token(uow, principal.token_id)
     except IntegrityError:

@@ -62,7 +62,8 @@ async def list_tokens(ctx: Ctx) -> Reply:
 async def create_token(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     user = await service.get_visible_user(uow.session, ctx.principal, ctx.principal.user_id)
     row, token = await service.create_token(uow, user=user, label=body["label"])
-    return Reply(201, {**row.as_doc(), "token": token})
+    # The plain token is shown once and never stored, not even for an Idempotency-Key replay.
+    return Reply(201, {**row.as_doc(), "token": token}, replay_body={**row.as_doc(), "token": None})
 
 
 @api.post("/tokens/{id}/revoke", summary="Revoke a token (own, or any as user admin)",

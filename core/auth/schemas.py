@@ -75,7 +75,8 @@ TOKEN: dict[str, Any] = {
         "id": {"type": "string"}, "user_id": {"type": "string"}, "label": {"type": "string"},
         "created_at": {"type": "string"}, "last_used_at": {"type": ["string", "null"]},
         "revoked_at": {"type": ["string", "null"]},
-        "token": {"type": "string", "description": "the bearer token; shown once, at creation"},
+        "token": {"type": ["string", "null"],
+                  "description": "the bearer token; shown once, at creation (null on an Idempotency-Key replay)"},
     },
 }
 TOKEN_LIST: dict[str, Any] = {"title": "ApiTokenList", "type": "array", "items": TOKEN}
