@@ -190,6 +190,21 @@ async def journal_head(database_url: str) -> int:
         await db.dispose()
 
 
+async def analyze(database_url: str) -> None:
+    """ANALYZE the journal tables (what autovacuum does for a live database)."""
+    from sqlalchemy import text
+
+    from core.db import Database
+
+    db = Database(database_url, pool_size=1)
+    try:
+        async with db.write() as uow:
+            await uow.session.execute(text("ANALYZE journal"))
+            await uow.session.execute(text("ANALYZE journal_audience"))
+    finally:
+        await db.dispose()
+
+
 async def visible_seqs(database_url: str, *, unit: str, since: int, upto: int) -> list[int]:
     """The seqs in (since, upto] that a user of `unit` may see (non-exercise): what a screen must get."""
     from core.db import Database
@@ -351,6 +366,15 @@ def background_busy_pct(seconds: float = 2.0) -> float:
     time.sleep(seconds)
     b1, t1 = machine_busy()
     return r(100 * (b1 - b0) / (t1 - t0), 1) if t1 > t0 else math.nan
+
+
+def wait_quiet(within: float, threshold: float = 20.0) -> float:
+    """Wait (up to `within` seconds) until the machine is under `threshold` % busy; the last reading."""
+    deadline = time.monotonic() + within
+    busy = background_busy_pct(2.0)
+    while busy >= threshold and time.monotonic() < deadline:
+        busy = background_busy_pct(2.0)
+    return busy
 
 
 class Profiler:

@@ -9,6 +9,7 @@ intake_per_s and activation_ms (CONTRACT.md) belong to features not built yet an
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import ws_catchup, ws_fault, ws_idle, ws_latency
-from bench.common import RESULTS, Results, Services, note, raise_fd_limit
+from bench.common import RESULTS, Results, Services, note, raise_fd_limit, wait_quiet
 
 Scenario = Callable[[Services, Results, Any], Awaitable[None]]
 SCENARIOS: dict[str, Scenario] = {
@@ -48,6 +49,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--idle-conns", type=int, default=2000, help="ws_idle: idle connections opened")
     p.add_argument("--profile", type=Path, default=None, metavar="DIR",
                    help="ws_latency: record the workers with py-spy (raw + flamegraph) into DIR")
+    p.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
+                   help="before each scenario, wait up to this long for the machine to be quiet "
+                        "(< 20%% busy over 2 s): for shared machines")
     p.add_argument("--server-root", type=Path, default=None, metavar="DIR",
                    help="run the servers from another copy of the source tree (A/B comparisons)")
     p.add_argument("--out", default=str(RESULTS / "latest.jsonl"),
@@ -71,6 +75,9 @@ async def main(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     try:
         for name in args.scenarios:
+            if args.wait_quiet > 0:
+                busy = await asyncio.get_running_loop().run_in_executor(None, wait_quiet, args.wait_quiet)
+                note(f"{name}: machine {busy}% busy before the start")
             note(f"{name}: start")
             t = time.monotonic()
             try:

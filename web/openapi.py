@@ -44,6 +44,10 @@ def build(routes: list[ApiRoute], *, version: str) -> dict[str, Any]:
                            "description": "a retry with the same key returns the first result"})
         if params:
             op["parameters"] = params
+        if r.upload:
+            op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"}}}}}}
         if r.body is not None:
             op["requestBody"] = {"required": True,
                                  "content": {"application/json": {"schema": _component(components, r.body)}}}

@@ -3,7 +3,9 @@ report inbox, and a printable report. Page scripts load over the API and stay li
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,9 +16,11 @@ from command.incidents.models import ENTRY_KINDS
 from command.intake.models import SOURCES
 from command.reports import service as reports
 from core.auth.principal import Principal
+from core.orm import utcnow
 from core.problems import Problem
 from core.units import service as units
 from core.units.models import JURISDICTION_KINDS
+from web.i18n import unit_name
 from web.pages import _lang, _login_redirect, _principal, _render, _runtime, error_page
 
 
@@ -79,9 +83,27 @@ async def report_print(request: Request) -> Response:
             return await error_page(request, 404)
         unit = await session.get(units.Unit, report.unit_code)
         to_unit = await session.get(units.Unit, report.to_unit) if report.to_unit else None
+        tz = ZoneInfo(await units.timezone_of(session, report.unit_code, runtime.settings.default_tz))
     lang = _lang(request, principal)
-    return _render(request, "report_print.html", principal, report=report.as_doc(), incident=incident.as_doc(),
-                   unit_name=unit.name if unit else report.unit_code, to_name=to_unit.name if to_unit else "",
+
+    def local(value: Any) -> str:
+        """"2026-11-24 03:20" in the reporting unit's zone, for a datetime or an ISO string; else as is."""
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return value
+        if isinstance(value, datetime):
+            return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value.tzinfo else value.strftime("%Y-%m-%d %H:%M")
+        return "" if value is None else str(value)
+
+    doc = report.as_doc()
+    doc["content"] = {**doc["content"], "time": local(doc["content"].get("time"))}
+    return _render(request, "report_print.html", principal, report=doc, incident=incident.as_doc(),
+                   unit_name=unit_name(unit, lang) if unit else report.unit_code,
+                   to_name=unit_name(to_unit, lang) if to_unit else "",
+                   submitted=local(report.submitted_at), signed=local(report.signed_at),
+                   printed=local(utcnow()),
                    category=CATEGORIES.get(incident.category, (incident.category, ""))[0 if lang == "zh" else 1],
                    grade=GRADES[incident.grade][0 if lang == "zh" else 1] if incident.grade else "")
 

@@ -3,7 +3,7 @@ notices, and the printable duty log. Page scripts load over the API and stay liv
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,9 +19,11 @@ from duty.log import service as dutylog
 from duty.log.models import LOG_KINDS
 from duty.notices.models import URGENCY
 from duty.rosters import service as rosters
-from duty.rosters.resolver import posts_held_by
+from duty.rosters.resolver import holders_at, posts_held_by
+from duty.rosters.shifts import instance
 from duty.rules import service as rules
-from web.pages import _login_redirect, _principal, _render, _runtime, error_page
+from web.i18n import unit_name
+from web.pages import _lang, _login_redirect, _principal, _render, _runtime, error_page
 
 
 def _kinds(lang: str) -> dict[str, str]:
@@ -91,7 +93,10 @@ async def rules_page(request: Request) -> Response:
         except Problem:
             return await error_page(request, 404)
         view = await rules.view(session, unit.code)
-    return _render(request, "duty_rules.html", principal, unit=unit, rules=view["rules"],
+        setters = {r["from"] for r in view["rules"]} - {"default"}
+        lang = _lang(request, principal)
+        from_names = {c: unit_name(u, lang) for c in setters if (u := await session.get(units.Unit, c)) is not None}
+    return _render(request, "duty_rules.html", principal, unit=unit, rules=view["rules"], from_names=from_names,
                    can_edit=principal.can("duty.rules.manage"), page={"unit": unit.as_doc()})
 
 
@@ -126,6 +131,13 @@ async def log_print(request: Request) -> Response:
             return await error_page(request, 404)
         tz = ZoneInfo(await units.timezone_of(session, unit.code, runtime.settings.default_tz))
         entries = await dutylog.entries(session, principal, unit=unit.code, day=day)
+        # Who held each post, for the paper file: at the start of each shift of the duty date.
+        shifts = [instance(sh, day, tz) for sh in await rules.value(session, unit.code, "shifts")]
+        on_duty: list[dict[str, Any]] = []
+        for sh in shifts:
+            for p in await holders_at(session, unit=unit.code, at=sh.starts_at + timedelta(minutes=1)):
+                on_duty.append({**p, "shift": f"{sh.starts_at.astimezone(tz):%H:%M}–{sh.ends_at.astimezone(tz):%H:%M}"
+                                if len(shifts) > 1 else ""})
     lang = request.cookies.get("yingji_lang") or principal.lang
     index = {e.id: i + 1 for i, e in enumerate(entries)}
     rows: list[dict[str, Any]] = [{"n": index[e.id], "time": e.at.astimezone(tz).strftime("%H:%M"),
@@ -133,7 +145,7 @@ async def log_print(request: Request) -> Response:
                                    "summary": e.summary, "author": e.author_name,
                                    "corrects": index.get(e.corrects_id or "")} for e in entries]
     return _render(request, "duty_print.html", principal, unit=unit, day=day.isoformat(), rows=rows,
-                   printed=utcnow().astimezone(tz).strftime("%Y-%m-%d %H:%M"))
+                   on_duty=on_duty, printed=utcnow().astimezone(tz).strftime("%Y-%m-%d %H:%M"))
 
 
 def routes() -> list[BaseRoute]:

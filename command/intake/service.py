@@ -83,6 +83,13 @@ def _check_lease(intake: Intake, by: Principal) -> None:
                       type="/problems/taken", lease=intake.as_doc()["lease"])
 
 
+def _decided(intake: Intake, by: Principal) -> None:
+    """Verified, rejected or a duplicate: decided by `by`, and nobody is handling it any more."""
+    intake.decided_at, intake.decided_by = utcnow(), by.user_id
+    intake.lease_by = intake.lease_by_name = None
+    intake.lease_until = None
+
+
 async def take(uow: UnitOfWork, *, by: Principal, intake_id: str) -> Intake:
     intake = await get_visible(uow.session, by, intake_id)
     _check_lease(intake, by)
@@ -132,9 +139,7 @@ async def verify(uow: UnitOfWork, *, by: Principal, intake_id: str, merge_into: 
             uow.session.add(IncidentUnit(incident_id=incident.id, unit_code=intake.unit_code, role="participant"))
             await uow.session.flush()
     intake.incident_id = incident.id
-    intake.decided_at, intake.decided_by = utcnow(), by.user_id
-    intake.lease_by = intake.lease_by_name = None
-    intake.lease_until = None
+    _decided(intake, by)
     _emit(uow, intake, "intake.verified", {"incident_id": incident.id, "merged": bool(merge_into),
                                            "number": incident.number})
     return incident
@@ -145,7 +150,7 @@ async def reject(uow: UnitOfWork, *, by: Principal, intake_id: str, reason: str)
     _check_lease(intake, by)
     intake.status = next_state(INTAKE_TRANSITIONS, intake.status, "reject", what="intake")
     intake.reject_reason = reason
-    intake.decided_at, intake.decided_by = utcnow(), by.user_id
+    _decided(intake, by)
     _emit(uow, intake, "intake.rejected", {"reason": reason})
     return intake
 
@@ -158,7 +163,7 @@ async def mark_duplicate(uow: UnitOfWork, *, by: Principal, intake_id: str, of: 
     await get_visible(uow.session, by, of)
     intake.status = next_state(INTAKE_TRANSITIONS, intake.status, "duplicate", what="intake")
     intake.duplicate_of = of
-    intake.decided_at, intake.decided_by = utcnow(), by.user_id
+    _decided(intake, by)
     _emit(uow, intake, "intake.duplicate", {"of": of})
     return intake
 

@@ -47,6 +47,17 @@ async def timeliness(ctx: Ctx) -> Reply:
         return Reply(200, await service.timeliness(session, ctx.principal, start=start, end=end))
 
 
+@api.get("/reports/owed", summary="The reports my unit owes now, soonest deadline first", response=schemas.OWED,
+         query={"unit": {"type": "string"}})
+async def owed(ctx: Ctx) -> Reply:
+    from core.units import service as units
+
+    unit = ctx.query.get("unit") or ctx.principal.unit_code
+    async with ctx.db.read() as session:
+        await units.get_visible(session, ctx.principal, unit)
+        return Reply(200, await service.owed_by(session, ctx.principal, unit=unit))
+
+
 @api.get("/reports/rules", summary="The reporting deadlines that bind my unit, with their clocks and sources",
          response=schemas.RULES)
 async def rules(ctx: Ctx) -> Reply:

@@ -50,3 +50,8 @@ REPORT_EDIT: dict[str, Any] = {
 }
 TIMELINESS: dict[str, Any] = {"title": "ReportTimeliness", "type": "array", "items": {"type": "object"}}
 RULES: dict[str, Any] = {"title": "ReportRules", "type": "array", "items": {"type": "object"}}
+OWED: dict[str, Any] = {"title": "ReportsOwed", "type": "array", "items": {
+    "type": "object", "required": ["incident", "kind", "number", "deadline"],
+    "properties": {"incident": {"type": "object"}, "kind": {"enum": list(KINDS)}, "number": {"type": "integer"},
+                   "deadline": {"type": "string"}, "rule": {"type": ["string", "null"]},
+                   "source": {"type": ["string", "null"]}, "clock": {"type": ["string", "null"]}}}}

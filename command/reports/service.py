@@ -146,6 +146,11 @@ async def plan_timers(uow: UnitOfWork, incident: Incident) -> None:
         await timers.cancel(uow, kind=WARN_TIMER, ref=ref)
         await timers.cancel(uow, kind=OVERDUE_TIMER, ref=ref)
         return
+    # The draft of the report owed is judged (on_time) by the deadline now in force, not the one it
+    # was drafted under: the grade, the facts or a merged intake's clocks may have moved it.
+    for report in await reports_of(uow.session, incident.id):
+        if report.status == "draft" and report.kind == owed["kind"]:
+            report.deadline, report.deadline_rule = owed["deadline"], owed["rule"]
     payload = {"kind": owed["kind"], "number": owed["number"], "deadline": iso(owed["deadline"])}
     await timers.schedule(uow, kind=WARN_TIMER, ref=ref, due_at=owed["deadline"] - WARN_BEFORE, payload=payload)
     await timers.schedule(uow, kind=OVERDUE_TIMER, ref=ref, due_at=owed["deadline"], payload=payload)
@@ -325,3 +330,18 @@ async def timeliness(session: AsyncSession, by: Principal, *, start: datetime, e
         out.append({"unit": code, "name": name, "submitted": int(total), "on_time": on_time,
                     "late": int(total) - on_time, "rate": round(on_time / total, 4) if total else None})
     return out
+
+
+async def owed_by(session: AsyncSession, by: Principal, *, unit: str) -> list[dict[str, Any]]:
+    """The reports `unit` owes now, one per open incident of its own, soonest first."""
+    rows = (await session.execute(select(Incident).where(
+        Incident.unit_code == unit, Incident.exercise.is_(False),
+        (Incident.status != "closed") | (Incident.closed_at.is_not(None))))).scalars()
+    out = []
+    for incident in rows:
+        owed = await next_due(session, incident)
+        if owed is not None:
+            out.append({"incident": {"id": incident.id, "number": incident.number, "title": incident.title,
+                                     "grade": incident.grade},
+                        **owed, "deadline": iso(owed["deadline"])})
+    return sorted(out, key=lambda o: o["deadline"])

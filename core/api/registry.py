@@ -33,6 +33,7 @@ from core.validation import errors_of, validate
 log = logging.getLogger("yingji.api")
 
 MAX_BODY = 1 << 20
+MAX_UPLOAD = 21 << 20  # the attachments limit (20 MB) plus room for the multipart framing
 PREFIX = "/api/v1"
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -105,6 +106,7 @@ class ApiRoute:
     creates: bool = False
     status: int = 200
     description: str = ""
+    upload: bool = False  # multipart/form-data instead of a JSON body
 
     @property
     def writes(self) -> bool:
@@ -170,6 +172,17 @@ async def _read_body(request: Request, schema: dict[str, Any] | None) -> tuple[d
     return body, raw
 
 
+async def _read_upload(request: Request) -> dict[str, Any]:
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != "multipart/form-data":
+        raise Problem(415, "send the file as multipart/form-data", type="/problems/unsupported-media-type")
+    try:
+        form = await request.form(max_files=1, max_fields=4, max_part_size=MAX_UPLOAD)
+    except Exception as exc:  # malformed multipart, or too many parts
+        raise Problem(400, f"could not read the upload: {exc}", type="/problems/malformed-upload") from None
+    return dict(form)
+
+
 async def authenticate(runtime: Runtime, request: Request, *, writing: bool) -> Principal:
     authz = request.headers.get("authorization", "")
     async with runtime.db.read() as session:
@@ -219,9 +232,11 @@ class Api:
 
     def post(self, path: str, *, summary: str, body: dict[str, Any] | None = None,
              response: dict[str, Any] | None = None, creates: bool = False, status: int = 200,
-             permission: str | None = None, description: str = "") -> Callable[[WriteHandler], WriteHandler]:
+             permission: str | None = None, description: str = "",
+             upload: bool = False) -> Callable[[WriteHandler], WriteHandler]:
         return self._add("POST", path, summary=summary, body=body, response=response, creates=creates,
-                         status=201 if creates else status, permission=permission, description=description)
+                         status=201 if creates else status, permission=permission, description=description,
+                         upload=upload)
 
     def patch(self, path: str, *, summary: str, body: dict[str, Any], response: dict[str, Any] | None = None,
               permission: str | None = None, description: str = "") -> Callable[[WriteHandler], WriteHandler]:
@@ -261,7 +276,10 @@ async def _handle(route: ApiRoute, runtime: Runtime, request: Request) -> Respon
     if not route.writes:
         return _reply_response(await route.handler(ctx))
 
-    body, raw = await _read_body(request, route.body)
+    if route.upload:
+        body, raw = await _read_upload(request), b""
+    else:
+        body, raw = await _read_body(request, route.body)
     key = request.headers.get(idempotency.HEADER) if route.creates else None
     if key is not None and not (0 < len(key) <= idempotency.MAX_KEY_LENGTH):
         raise Problem(400, f"Idempotency-Key must be 1 to {idempotency.MAX_KEY_LENGTH} characters")

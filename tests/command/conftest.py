@@ -1,4 +1,6 @@
-"""Fixtures of the command tests: a live server on a fresh copy of the demo database."""
+"""Fixtures of the command tests: a live server on a fresh copy of the demo database — one per test
+(`cmd`, `cmd_any`), or one per module (`shared`, for tests that each make their own intakes and
+incidents and look only at those; such modules run in one event loop: `loop_scope="module"`)."""
 
 from __future__ import annotations
 
@@ -7,10 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+import pytest_asyncio
 
 from core.db import Database
 from tests.command.helpers import Cmd
-from tests.support import LiveServer, make_settings
+from tests.support import LiveServer, make_settings, sqlite_copy
 
 
 async def _cmd(tmp_path: Path, url: str) -> AsyncIterator[Cmd]:
@@ -27,13 +30,21 @@ async def _cmd(tmp_path: Path, url: str) -> AsyncIterator[Cmd]:
 
 @pytest.fixture
 async def cmd(tmp_path: Path, sqlite_url: str) -> AsyncIterator[Cmd]:
-    """On SQLite."""
+    """On SQLite, for this test alone."""
     async for c in _cmd(tmp_path, sqlite_url):
         yield c
 
 
 @pytest.fixture
 async def cmd_any(tmp_path: Path, db_url: str) -> AsyncIterator[Cmd]:
-    """Once on SQLite, once on PostgreSQL."""
+    """For this test alone, once on SQLite and once on PostgreSQL."""
     async for c in _cmd(tmp_path, db_url):
+        yield c
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> AsyncIterator[Cmd]:
+    """On SQLite, shared by the tests of a module."""
+    data_dir = tmp_path_factory.mktemp("command")
+    async for c in _cmd(data_dir, sqlite_copy(sqlite_template, data_dir / "yingji.db")):
         yield c

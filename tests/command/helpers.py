@@ -31,6 +31,11 @@ def parse(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def same_ms(a: datetime, b: datetime) -> bool:
+    """Equal to the millisecond (the API's times are in milliseconds, the database's finer)."""
+    return abs(a - b) < timedelta(milliseconds=1)
+
+
 def intake_body(**overrides: Any) -> dict[str, Any]:
     """A phone report from 章贡区 (received now unless told otherwise)."""
     n = next(_seq)
@@ -74,9 +79,10 @@ class Cmd:
     async def patch(self, who: str, path: str, json: Any) -> httpx.Response:
         return await self.client.patch(path, json=json, headers=bearer(await self.token(who)))
 
-    async def ok(self, res: httpx.Response, status: int = 200) -> dict[str, Any]:
+    async def ok(self, res: httpx.Response, status: int = 200) -> Any:
+        """The JSON answer, after checking its status."""
         assert res.status_code == status, f"{res.request.method} {res.request.url}: {res.status_code} {res.text}"
-        return dict(res.json())
+        return res.json()
 
     async def problem(self, res: httpx.Response, status: int) -> dict[str, Any]:
         return assert_problem(res, status)
@@ -146,4 +152,5 @@ class Cmd:
 
 
 def ago(**kw: float) -> datetime:
-    return utcnow() - timedelta(**kw)
+    """So long before now, in whole seconds (the API answers times in milliseconds)."""
+    return (utcnow() - timedelta(**kw)).replace(microsecond=0)

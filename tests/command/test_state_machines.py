@@ -17,6 +17,8 @@ from core.problems import Problem
 from core.states import next_state, states_of
 from tests.command.helpers import Cmd
 
+MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")  # the tests share one server (`shared`)
+
 
 def _actions(table: dict[tuple[str, str], str]) -> list[str]:
     return sorted({a for _s, a in table})
@@ -75,26 +77,28 @@ async def intake_action(cmd: Cmd, intake_id: str, action: str, other_id: str) ->
     return await cmd.post("duty.360702", f"/api/v1/intakes/{intake_id}/{action}", body)
 
 
+@MODULE_LOOP
 @pytest.mark.parametrize(("state", "action"), sorted(INTAKE_TRANSITIONS), ids=_ids(sorted(INTAKE_TRANSITIONS)))
-async def test_intake_allowed(cmd: Cmd, state: str, action: str) -> None:
-    intake, other = await intake_in(cmd, state)
-    head = await cmd.head()
-    await cmd.ok(await intake_action(cmd, intake["id"], action, other))
-    after = await cmd.ok(await cmd.get("duty.360702", f"/api/v1/intakes/{intake['id']}"))
+async def test_intake_allowed(shared: Cmd, state: str, action: str) -> None:
+    intake, other = await intake_in(shared, state)
+    head = await shared.head()
+    await shared.ok(await intake_action(shared, intake["id"], action, other))
+    after = await shared.ok(await shared.get("duty.360702", f"/api/v1/intakes/{intake['id']}"))
     assert after["status"] == INTAKE_TRANSITIONS[(state, action)]
-    mine = [e for e in await cmd.command_events(head) if e["subject"]["id"] == intake["id"]]
+    mine = [e for e in await shared.command_events(head) if e["subject"]["id"] == intake["id"]]
     assert [e["type"] for e in mine] == [INTAKE_EVENT[action]]
     assert mine[0]["data"]["status"] == INTAKE_TRANSITIONS[(state, action)]
 
 
+@MODULE_LOOP
 @pytest.mark.parametrize(("state", "action"), _refused(INTAKE_TRANSITIONS), ids=_ids(_refused(INTAKE_TRANSITIONS)))
-async def test_intake_refused(cmd: Cmd, state: str, action: str) -> None:
-    intake, other = await intake_in(cmd, state)
-    head = await cmd.head()
-    doc = await cmd.problem(await intake_action(cmd, intake["id"], action, other), 409)
+async def test_intake_refused(shared: Cmd, state: str, action: str) -> None:
+    intake, other = await intake_in(shared, state)
+    head = await shared.head()
+    doc = await shared.problem(await intake_action(shared, intake["id"], action, other), 409)
     assert_invalid_transition(doc, state, action)
-    assert await cmd.ok(await cmd.get("duty.360702", f"/api/v1/intakes/{intake['id']}")) == intake
-    assert await cmd.command_events(head) == []
+    assert await shared.ok(await shared.get("duty.360702", f"/api/v1/intakes/{intake['id']}")) == intake
+    assert await shared.command_events(head) == []
 
 
 # --- incidents -------------------------------------------------------------------------------------
@@ -112,43 +116,46 @@ async def incident_in(cmd: Cmd, state: str) -> dict[str, Any]:
     return doc
 
 
+@MODULE_LOOP
 @pytest.mark.parametrize(("state", "action"), sorted(INCIDENT_TRANSITIONS),
                          ids=_ids(sorted(INCIDENT_TRANSITIONS)))
-async def test_incident_allowed(cmd: Cmd, state: str, action: str) -> None:
-    incident = await incident_in(cmd, state)
-    head = await cmd.head()
-    after = await cmd.status(incident["id"], action, reason=REASON)
+async def test_incident_allowed(shared: Cmd, state: str, action: str) -> None:
+    incident = await incident_in(shared, state)
+    head = await shared.head()
+    after = await shared.status(incident["id"], action, reason=REASON)
     target = INCIDENT_TRANSITIONS[(state, action)]
     assert after["status"] == target
-    assert (await cmd.incident_doc(incident["id"]))["status"] == target
+    assert (await shared.incident_doc(incident["id"]))["status"] == target
     assert (after["closed_at"] is not None) is (target == "closed")
-    mine = [e for e in await cmd.command_events(head) if e["type"].startswith("incident.")]
+    mine = [e for e in await shared.command_events(head) if e["type"].startswith("incident.")]
     assert [e["type"] for e in mine] == ["incident.reopened" if action == "reopen" else f"incident.{target}"]
     assert mine[0]["data"]["from"] == state and mine[0]["data"]["to"] == target
     assert mine[0]["data"]["reason"] == REASON
 
 
+@MODULE_LOOP
 @pytest.mark.parametrize(("state", "action"), _refused(INCIDENT_TRANSITIONS),
                          ids=_ids(_refused(INCIDENT_TRANSITIONS)))
-async def test_incident_refused(cmd: Cmd, state: str, action: str) -> None:
-    incident = await incident_in(cmd, state)
-    head = await cmd.head()
-    res = await cmd.post("lead.360702", f"/api/v1/incidents/{incident['id']}/status",
+async def test_incident_refused(shared: Cmd, state: str, action: str) -> None:
+    incident = await incident_in(shared, state)
+    head = await shared.head()
+    res = await shared.post("lead.360702", f"/api/v1/incidents/{incident['id']}/status",
                          {"action": action, "reason": REASON})
-    assert_invalid_transition(await cmd.problem(res, 409), state, action)
-    assert await cmd.incident_doc(incident["id"]) == incident
-    assert await cmd.command_events(head) == []
+    assert_invalid_transition(await shared.problem(res, 409), state, action)
+    assert await shared.incident_doc(incident["id"]) == incident
+    assert await shared.command_events(head) == []
 
 
-async def test_incident_reopen_needs_a_reason(cmd: Cmd) -> None:
-    incident = await incident_in(cmd, "closed")
-    head = await cmd.head()
+@MODULE_LOOP
+async def test_incident_reopen_needs_a_reason(shared: Cmd) -> None:
+    incident = await incident_in(shared, "closed")
+    head = await shared.head()
     for body in ({"action": "reopen"}, {"action": "reopen", "reason": "  "}):
-        doc = await cmd.problem(await cmd.post("lead.360702", f"/api/v1/incidents/{incident['id']}/status", body),
+        doc = await shared.problem(await shared.post("lead.360702", f"/api/v1/incidents/{incident['id']}/status", body),
                                 422)
         assert [e["pointer"] for e in doc["errors"]] == ["/reason"]
-    assert await cmd.incident_doc(incident["id"]) == incident
-    assert await cmd.command_events(head) == []
+    assert await shared.incident_doc(incident["id"]) == incident
+    assert await shared.command_events(head) == []
 
 
 # --- information reports ---------------------------------------------------------------------------
@@ -198,17 +205,18 @@ REPORT_EVENT = {"edit": ["report.edited"], "sign": ["report.signed", "report.sub
 ROUTED = sorted(p for p in REPORT_TRANSITIONS if p[1] != "submit")
 
 
+@MODULE_LOOP
 @pytest.mark.parametrize(("state", "action"), ROUTED, ids=_ids(ROUTED))
-async def test_report_allowed(cmd: Cmd, state: str, action: str) -> None:
-    report = await report_in(cmd, state)
-    head = await cmd.head()
-    after = await report_action(cmd, report["id"], action)
+async def test_report_allowed(shared: Cmd, state: str, action: str) -> None:
+    report = await report_in(shared, state)
+    head = await shared.head()
+    after = await report_action(shared, report["id"], action)
     assert after["status_code"] == 200, after
     target = REPORT_TRANSITIONS[(state, action)]
-    mine = [e for e in await cmd.command_events(head) if e["type"].startswith("report.")]
+    mine = [e for e in await shared.command_events(head) if e["type"].startswith("report.")]
     assert [e["type"] for e in mine] == REPORT_EVENT[action]
     assert mine[0]["data"]["report"]["status"] == target
-    stored = await cmd.ok(await cmd.get("duty.360702", f"/api/v1/reports/{report['id']}"))
+    stored = await shared.ok(await shared.get("duty.360702", f"/api/v1/reports/{report['id']}"))
     if action == "sign":
         # 签发 then submission in the same call: signed, then at once (signed, submit) → submitted.
         assert stored["status"] == after["status"] == REPORT_TRANSITIONS[(target, "submit")] == "submitted"
@@ -219,16 +227,17 @@ async def test_report_allowed(cmd: Cmd, state: str, action: str) -> None:
         assert stored["content"]["measures"] == "已转移群众"
 
 
+@MODULE_LOOP
 @pytest.mark.parametrize(("state", "action"), [p for p in _refused(REPORT_TRANSITIONS) if p[1] != "submit"],
                          ids=_ids([p for p in _refused(REPORT_TRANSITIONS) if p[1] != "submit"]))
-async def test_report_refused(cmd: Cmd, state: str, action: str) -> None:
-    report = await report_in(cmd, state)
-    head = await cmd.head()
-    doc = await report_action(cmd, report["id"], action)
+async def test_report_refused(shared: Cmd, state: str, action: str) -> None:
+    report = await report_in(shared, state)
+    head = await shared.head()
+    doc = await report_action(shared, report["id"], action)
     assert doc["status_code"] == 409, doc
     assert_invalid_transition(doc, state, action)
-    assert await cmd.ok(await cmd.get("duty.360702", f"/api/v1/reports/{report['id']}")) == report
-    assert await cmd.command_events(head) == []
+    assert await shared.ok(await shared.get("duty.360702", f"/api/v1/reports/{report['id']}")) == report
+    assert await shared.command_events(head) == []
 
 
 @pytest.mark.parametrize("state", [s for s, a in _refused(REPORT_TRANSITIONS) if a == "submit"])

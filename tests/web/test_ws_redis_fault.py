@@ -3,8 +3,9 @@
 Two `yingji serve` processes on PostgreSQL + Redis; a reader on B while writes go to A at a
 steady pace. (a) Redis kills the pub/sub connections (`CLIENT KILL TYPE pubsub`). (b) The servers
 reach Redis through a TCP proxy on loopback, which is stopped for two seconds (every connection
-through it cut, new ones refused) and then started again. The machine's redis-server is untouched.
-In both, the reader receives every event exactly once, in seq order.
+through it cut, new ones refused) and then started again. (c) The proxy holds every byte for a
+while instead: no error anywhere, nothing arrives. The machine's redis-server is untouched.
+In all three, the reader receives every event exactly once, in seq order.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from tests.support import (
 
 
 class TcpProxy:
-    """Loopback TCP proxy to Redis that can be cut: `stop()` drops every connection and the listener."""
+    """Loopback TCP proxy to Redis that can fail: `stop()` drops every connection and the listener
+    (Redis gone); `pause()` keeps the connections but holds every byte until `resume()` (Redis or the
+    network stalled: nothing is lost on the wire, nothing arrives, no error is raised)."""
 
     def __init__(self, upstream_host: str, upstream_port: int) -> None:
         self.upstream = (upstream_host, upstream_port)
@@ -40,6 +43,8 @@ class TcpProxy:
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self.accepted = 0
+        self.flowing = asyncio.Event()
+        self.flowing.set()
 
     @property
     def url(self) -> str:
@@ -67,10 +72,10 @@ class TcpProxy:
             self._writers.discard(w)
         self._tasks.difference_update(pumps)
 
-    @staticmethod
-    async def _pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+    async def _pump(self, src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, asyncio.IncompleteReadError):
             while data := await src.read(65536):
+                await self.flowing.wait()
                 dst.write(data)
                 await dst.drain()
 
@@ -85,7 +90,14 @@ class TcpProxy:
             self._server = None
         return cut
 
+    def pause(self) -> None:
+        self.flowing.clear()
+
+    def resume(self) -> None:
+        self.flowing.set()
+
     async def close(self) -> None:
+        self.resume()
         await self.stop()
         for task in list(self._tasks):
             task.cancel()
@@ -250,5 +262,52 @@ async def test_redis_unreachable_for_two_seconds(tmp_path: Path, pg_url: str, re
             assert await _metric(client_b, "yingji_feed_filled_total") >= len(early)
             print(f"proxy outage: {len(written)} writes, {len(written_while_down)} while down; "
                   f"bus healthy again {healthy_after:.1f}s after the restart")
+    finally:
+        await proxy.close()
+
+
+async def test_redis_stalls_without_an_error(tmp_path: Path, pg_url: str, redis_url: str,
+                                            server_process_factory: type[ServerProcess]) -> None:
+    """No error, no message: the bus looks healthy while nothing comes through. The feed's journal
+    check must notice the missing events, and the late messages that arrive afterwards are dropped."""
+    host_port = redis_url.split("//", 1)[1].split("/", 1)[0]
+    proxy = TcpProxy(host_port.split(":")[0], int(host_port.split(":")[1]))
+    await proxy.start()
+    try:
+        a, b = await _two_servers(tmp_path, pg_url, proxy.url, server_process_factory)
+        token = await token_for(pg_url, "admin")
+        async with httpx.AsyncClient(base_url=a.url, timeout=10) as client_a, \
+                httpx.AsyncClient(base_url=b.url, timeout=10) as client_b:
+            await asyncio.gather(_wait_healthy(client_a), _wait_healthy(client_b))
+            start = await journal_head(client_a, token)
+            reader = WsRecorder(await ws_connect(b.ws_url, token, since=start))
+            stop = asyncio.Event()
+            written: list[tuple[float, str]] = []
+            writer = asyncio.create_task(_steady_writes(client_a, token, stop, "3607Q", written))
+            try:
+                await _writes_reach(written, 10)
+                await assert_delivered(reader, client_a, token, start, await journal_head(client_a, token))
+                proxy.pause()
+                stalled_at = time.monotonic()
+                # (A's first publish into the stall waits out its socket timeout, 1 s, then A stops
+                # publishing for a while; its writes go on.)
+                await asyncio.sleep(2.5)
+                received_while_stalled = {e["subject"]["id"] for e in reader.events}
+                resumed_at = time.monotonic()
+                proxy.resume()
+                early = {code for t, code in written if stalled_at < t < resumed_at - 0.8}
+                assert early, f"too few writes during the stall to tell: {written}"
+                assert early <= received_while_stalled, f"the reader stalled with Redis: {early}"
+                await _writes_reach(written, len(written) + 10)
+            finally:
+                stop.set()
+                await asyncio.wait_for(writer, 15)
+            await _check_everything_arrived(client_a, token, reader, start, written)
+            await asyncio.gather(_wait_healthy(client_a), _wait_healthy(client_b))
+            await _one_more(client_a, token, reader, "3607QEND")
+            await asyncio.sleep(0.5)  # late, held-up messages have had time to arrive: none repeated
+            await assert_delivered(reader, client_a, token, start, await journal_head(client_a, token))
+            assert await _metric(client_b, "yingji_feed_filled_total") >= len(early)
+            await reader.close()
     finally:
         await proxy.close()

@@ -33,19 +33,23 @@ export function dueState(deadline, now = Date.now()) {
   return { text: ui("duty.left", { t: span(ms) }), cls: ms < 15 * 60 * 1000 ? "soon" : "ok", ms };
 }
 
-/** Every second, refresh each [data-deadline] element under `root`: its text and urgency class. */
+/** Every second, refresh each [data-deadline] element under `root`: its text and urgency class;
+ * and at once when new ones are rendered, so a countdown never shows blank for its first second. */
 export function tickDeadlines(root = document) {
   const tick = () => {
     for (const node of root.querySelectorAll("[data-deadline]")) {
       const st = dueState(node.dataset.deadline);
-      node.textContent = st.text;
-      node.classList.remove("overdue", "soon", "ok");
-      node.classList.add(st.cls);
+      if (node.textContent !== st.text) node.textContent = st.text;  // unchanged: no mutation, no loop
+      if (!node.classList.contains(st.cls)) {
+        node.classList.remove("overdue", "soon", "ok");
+        node.classList.add(st.cls);
+      }
       const card = node.closest("[data-urgency]");
-      if (card) card.dataset.urgency = st.cls;
+      if (card && card.dataset.urgency !== st.cls) card.dataset.urgency = st.cls;
     }
   };
   tick();
+  new MutationObserver(tick).observe(root === document ? document.body : root, { childList: true, subtree: true });
   return setInterval(tick, 1000);
 }
 

@@ -37,19 +37,35 @@ function reportCell(r) {
     el("span", { class: "small due", dataset: { deadline: r.deadline } }));
 }
 
+// Column labels, for the phone layout where each row becomes a card.
+const labelsOf = [...document.querySelectorAll("#board thead th")].map((th) => th.textContent);
+const cell = (i, attrs, ...children) => el("td", { ...attrs, "data-label": labelsOf[i] }, ...children);
+const withLabel = (i, td) => { td.dataset.label = labelsOf[i]; return td; };
+
+function summary(rows) {
+  const box = document.getElementById("rc-summary");
+  const calls = rows.map((u) => u.last_rollcall).filter(Boolean);
+  if (!calls.length) { box.replaceChildren(); return; }
+  const n = (s) => calls.filter((rc) => rc.status === s).length;
+  box.replaceChildren(`${ui("duty.rollcall")}：`, el("span", { class: "ok" }, ui("duty.rc_count_answered", { n: n("answered") })), " · ",
+    el("span", {}, ui("duty.rc_count_pending", { n: n("pending") })), " · ",
+    el("span", { class: n("missed") ? "bad" : "" }, ui("duty.rc_count_missed", { n: n("missed") })));
+}
+
 async function load() {
   const rows = await api("/api/v1/duty/board");
   body.replaceChildren(...rows.map((u) => el("tr", { dataset: { unit: u.unit } },
     el("th", {}, u.name),
-    el("td", {}, names(u.duty, ["leader"])),
-    el("td", {}, names(u.duty, ["chief"])),
-    el("td", {}, officers(u.duty)),
-    el("td", { class: "phone" }, u.phone || ""),
-    rollcallCell(u.last_rollcall),
-    reportCell(u.daily_report),
-    el("td", { class: `term ${u.online ? "online" : "offline"}`, dataset: { state: u.online ? "online" : "offline" } },
+    cell(1, {}, names(u.duty, ["leader"])),
+    cell(2, {}, names(u.duty, ["chief"])),
+    cell(3, {}, officers(u.duty)),
+    cell(4, { class: "phone" }, u.phone ? el("a", { href: `tel:${u.phone}` }, u.phone) : "—"),
+    withLabel(5, rollcallCell(u.last_rollcall)),
+    withLabel(6, reportCell(u.daily_report)),
+    cell(7, { class: `term ${u.online ? "online" : "offline"}`, dataset: { state: u.online ? "online" : "offline" } },
       u.online ? ui("duty.online") : ui("duty.offline")))));
   empty.hidden = rows.length > 0;
+  summary(rows);
 }
 
 if (page.can_rollcall) {

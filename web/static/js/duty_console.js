@@ -38,8 +38,8 @@ function idem() {
 
 // --- needs me now ------------------------------------------------------------------------------
 
-function card(kind, title, deadline, actions, extra) {
-  return el("li", { class: `todo-item ${kind}`, dataset: { urgency: "ok", kind } },
+function card(kind, title, deadline, actions, extra, cls = "") {
+  return el("li", { class: `todo-item ${kind} ${cls}`.trim(), dataset: { urgency: "ok", kind } },
     el("div", { class: "todo-main" }, el("strong", {}, title), extra || ""),
     deadline ? el("span", { class: "due", dataset: { deadline } }) : "",
     el("div", { class: "todo-actions" }, ...actions));
@@ -77,8 +77,9 @@ async function loadTodo() {
       }, ui("duty.done")) }, ui("duty.reply")));
     }
     const urg = page.urgency[n.urgency] || n.urgency;
-    items.push({ at: n.signfor_deadline, node: card(`notice urgency-${n.urgency}`, `${ui("duty.notice")}〔${urg}〕${n.title}`,
-      n.mine.status === "pending" ? n.signfor_deadline : null, actions, el("p", { class: "small notice-body" }, n.body)) });
+    items.push({ at: n.signfor_deadline, node: card("notice", `${ui("duty.notice")}〔${urg}〕${n.title}`,
+      n.mine.status === "pending" ? n.signfor_deadline : null, actions, el("p", { class: "small notice-body" }, n.body),
+      `urgency-${n.urgency}`) });
   }
   if (today.required && !today.report) {
     const zero = el("button", { class: "primary big", "data-action": "zero", onclick: () => act(async () => {
@@ -104,7 +105,8 @@ async function loadTodo() {
           el("button", { class: "secondary", onclick: () => decide("reject") }, ui("duty.reject"))], el("p", { class: "small" }, s.reason)) });
     }
   }
-  items.sort((a, b) => new Date(a.at) - new Date(b.at));
+  // A roll-call's window is minutes: it always leads. Then by deadline, so overdue items come next.
+  items.sort((a, b) => (b.node.dataset.kind === "rollcall") - (a.node.dataset.kind === "rollcall") || new Date(a.at) - new Date(b.at));
   todo.replaceChildren(...items.map((i) => i.node));
   todoEmpty.hidden = items.length > 0;
 }
@@ -141,8 +143,8 @@ async function loadHolders() {
     el("th", {}, page.lang === "en" ? p.name_en || p.name : p.name),
     el("td", {}, p.holder ? p.holder.name : el("span", { class: "overdue" }, ui("duty.nobody")),
       p.source === "override" ? el("span", { class: "tag" }, ui("duty.override")) : ""),
-    el("td", { class: "muted" }, p.holder && p.holder.phone ? p.holder.phone : ""),
-    el("td", { class: "muted small" }, p.until ? `→ ${formatTime(p.until)}` : ""))));
+    el("td", { class: "phone" }, p.holder && p.holder.phone ? el("a", { href: `tel:${p.holder.phone}` }, p.holder.phone) : ""),
+    el("td", { class: "until muted small" }, p.until ? `→ ${formatTime(p.until)}` : ""))));
   const mine = posts.filter((p) => p.holder && p.holder.id === me.id).map((p) => p.name);
   document.getElementById("my-post").textContent = mine.length ? ui("duty.you_hold", { post: mine.join("、") }) : ui("duty.you_off");
 }

@@ -1,6 +1,6 @@
 // Notices: send down the hierarchy, follow sign-for live; the inbox of notices addressed to me.
 import { Live } from "./live.js";
-import { api, bindLiveState, formatTime, page, ui } from "./common.js";
+import { api, bindLiveState, formatTime, page, shortTime, ui } from "./common.js";
 import { debounce, el, journalHead, tickDeadlines, toast } from "./dom.js";
 
 const outbox = document.getElementById("outbox");
@@ -33,16 +33,21 @@ if (page.can_send && page.subunits.length) {
 
 function statusText(r) {
   if (r.status === "replied") return `${ui("duty.reply")}：${r.reply}`;
-  if (r.status === "signed") return `${ui("duty.signed")} ${formatTime(r.signed_at).slice(11)}`;
-  return ui("duty.rep_pending");
+  if (r.status === "signed") return `${ui("duty.signed")} ${shortTime(r.signed_at)}`;
+  return ui("duty.unsigned");
 }
 
 async function loadOut() {
   const rows = await api("/api/v1/notices?box=outbox");
-  outbox.replaceChildren(...rows.map((n) => el("li", { dataset: { id: n.id } },
-    el("strong", {}, `〔${page.urgency[n.urgency]}〕${n.title}`), el("span", { class: "small muted" }, ` ${formatTime(n.created_at)}`),
-    el("ul", { class: "recipients" }, ...n.recipients.map((r) => el("li", { class: `r-${r.status}`, dataset: { unit: r.unit, state: r.status } },
-      `${unitName[r.unit] || r.unit}：${statusText(r)}`, r.status === "pending" ? el("span", { class: "small due", dataset: { deadline: n.signfor_deadline } }) : ""))))));
+  outbox.replaceChildren(...rows.map((n) => {
+    const signed = n.recipients.filter((r) => r.status !== "pending").length;
+    return el("li", { dataset: { id: n.id } },
+      el("strong", {}, `〔${page.urgency[n.urgency]}〕${n.title}`), el("span", { class: "small muted" }, ` ${formatTime(n.created_at)}`),
+      el("div", { class: "small signfor-count" }, ui("duty.signed_count", { n: signed, total: n.recipients.length })),
+      el("ul", { class: "recipients" }, ...n.recipients.map((r) => el("li", { class: `r-${r.status}`, dataset: { unit: r.unit, state: r.status } },
+        `${unitName[r.unit] || r.unit}：${statusText(r)}`,
+        r.status === "pending" ? el("span", { class: "small due", dataset: { deadline: n.signfor_deadline } }) : ""))));
+  }));
   document.getElementById("outbox-empty").hidden = rows.length > 0;
 }
 

@@ -23,13 +23,17 @@ async function load() {
   const [first, last] = [full.slots[0].starts_at, full.slots[full.slots.length - 1].ends_at];
   const overrides = await api(`/api/v1/duty/overrides?unit=${page.unit.code}&from=${first}&to=${last}`);
   const posts = page.posts;
-  head.replaceChildren(el("tr", {}, el("th", {}, ui("journal.time")), ...posts.map((p) => el("th", {}, page.lang === "en" ? p.name_en || p.name : p.name))));
+  head.replaceChildren(el("tr", {}, el("th", {}, ui("duty.roster_date")), ...posts.map((p) => el("th", {}, page.lang === "en" ? p.name_en || p.name : p.name))));
+  const weekdays = ui("duty.weekdays").split(",");
   const byKey = new Map(full.slots.map((s) => [`${s.date}|${s.shift}|${s.post}`, s]));
   const shifts = [...new Set(full.slots.map((s) => `${s.date}|${s.shift}`))];
   const today = formatTime(new Date().toISOString()).slice(0, 10);
   body.replaceChildren(...shifts.map((key) => {
     const [date, shift] = key.split("|");
-    return el("tr", { class: date === today ? "today" : "" }, el("th", {}, `${date.slice(5)} ${shift === "day" ? "" : shift}`),
+    const dow = new Date(`${date}T00:00:00Z`).getUTCDay();
+    const shiftLabel = full.slots.some((s) => s.shift !== "day") ? ` ${shift}` : "";
+    return el("tr", { class: `${date === today ? "today" : ""} ${dow === 0 || dow === 6 ? "weekend" : ""}`.trim(), dataset: { date } },
+      el("th", {}, `${date.slice(5)} ${weekdays[dow]}${shiftLabel}`),
       ...posts.map((p) => {
         const s = byKey.get(`${key}|${p.key}`);
         const ov = s && overrides.find((o) => o.post === p.key && o.starts_at < s.ends_at && o.ends_at > s.starts_at);

@@ -37,8 +37,29 @@ function renderHead() {
     el("div", { class: "ih-actions" }, ...actions));
 }
 
+/** True while the person is typing in `box` (focus inside, or changed and not yet saved). */
+function editing(box) {
+  if (!box.dataset.watch) {
+    box.dataset.watch = "1";
+    box.addEventListener("input", () => { box.dataset.dirty = "1"; });
+  }
+  return box.contains(document.activeElement) || box.dataset.dirty === "1";
+}
+
+function rendered(box) {
+  delete box.dataset.dirty;
+}
+
+/** After a save from `box`: it may be re-rendered with what the server now holds. */
+function saved(box) {
+  delete box.dataset.dirty;
+  if (box.contains(document.activeElement)) document.activeElement.blur();
+}
+
 function renderFacts() {
   const f = document.getElementById("facts-form");
+  if (editing(f)) return;
+  rendered(f);
   f.replaceChildren(...Object.entries(page.facts).map(([k, d]) => el("label", {}, `${d.name}（${d.unit}）`,
     el("input", { name: k, type: "number", min: 0, step: "any", value: incident.facts[k] ?? "" }))),
   el("button", { class: "primary", type: "submit" }, ui("cmd.facts_update")));
@@ -46,30 +67,35 @@ function renderFacts() {
     ev.preventDefault();
     const facts = {};
     for (const [k, v] of new FormData(f).entries()) if (v !== "" && Number(v) !== incident.facts[k]) facts[k] = Number(v);
-    if (Object.keys(facts).length) act(() => api(`/api/v1/incidents/${id}/facts`, { method: "POST", body: { facts } }));
+    if (Object.keys(facts).length) act(() => api(`/api/v1/incidents/${id}/facts`, { method: "POST", body: { facts } }).then(() => saved(f)));
+    else saved(f);
   };
 }
 
 function renderGrade() {
   const box = document.getElementById("grade-box");
+  if (editing(box)) return;
+  rendered(box);
   const sel = el("select", {}, el("option", { value: "" }, ui("cmd.ungraded")),
     ...Object.entries(page.grades).map(([k, g]) => el("option", { value: k, selected: k === (incident.grade || incident.grade_suggested) }, `${g.roman} ${g.name}`)));
   const reason = el("input", { placeholder: ui("cmd.grade_reason") });
   box.replaceChildren(el("p", {}, `${ui("cmd.suggested")}：`, gradeChip(incident.grade_suggested)),
     incident.grade_reason ? el("p", { class: "small muted" }, incident.grade_reason) : "",
     el("p", {}, `${ui("cmd.grade")}：`, gradeChip(incident.grade)),
-    page.can["incident.grade"] ? el("div", { class: "row" }, sel, reason, el("button", { class: "primary", onclick: () =>
-      act(() => api(`/api/v1/incidents/${id}/grade`, { method: "POST", body: { grade: sel.value || null, reason: reason.value } })) }, ui("cmd.confirm_grade"))) : "");
+    page.can["incident.grade"] ? el("div", { class: "stack-form grade-form" }, sel, reason, el("button", { class: "primary", onclick: () =>
+      act(() => api(`/api/v1/incidents/${id}/grade`, { method: "POST", body: { grade: sel.value || null, reason: reason.value } }).then(() => saved(box))) }, ui("cmd.confirm_grade"))) : "");
 }
 
 function renderLead() {
   const box = document.getElementById("lead-box");
+  if (editing(box)) return;
+  rendered(box);
   const leader = el("input", { value: incident.lead_leader || "", placeholder: ui("cmd.lead_leader") });
   const unitSel = el("select", {}, ...page.units.map((u) => el("option", { value: u.code, selected: u.code === (incident.lead_unit || incident.unit) }, u.name)));
   const tf = el("input", { value: (incident.task_force || []).join("、"), placeholder: ui("cmd.task_force") });
   box.replaceChildren(page.can["incident.manage"] ? el("div", { class: "stack-form" }, leader, unitSel, tf, el("button", { class: "secondary", onclick: () =>
     act(() => api(`/api/v1/incidents/${id}/lead`, { method: "POST", body: { lead_leader: leader.value, lead_unit: unitSel.value,
-      task_force: tf.value.split(/[、,，]/).map((s) => s.trim()).filter(Boolean) } })) }, ui("cmd.edit_save")))
+      task_force: tf.value.split(/[、,，]/).map((s) => s.trim()).filter(Boolean) } }).then(() => saved(box))) }, ui("cmd.lead_save")))
     : el("p", {}, `${incident.lead_leader || "—"} · ${incident.lead_unit ? unitLabel(incident.lead_unit) : "—"}`));
 }
 
@@ -102,17 +128,32 @@ async function renderReports() {
     r.submitted_at ? ` · ${formatTime(r.submitted_at)} ${r.to_unit ? ui("cmd.to_unit", { unit: unitLabel(r.to_unit) }) : ""}` : "",
     r.on_time === true ? el("span", { class: "ok-tag" }, ` ${ui("cmd.on_time")}`) : r.on_time === false ? el("span", { class: "overdue" }, ` ${ui("cmd.late")}`) : "",
     r.status === "submitted" ? el("a", { class: "small", href: `/reports/${r.id}/print`, target: "_blank" }, ` ${ui("cmd.print")}`) : "")));
-  renderEditor(open);
+  if (open && open.unit !== page.unit.code) {
+    renderEditor(null);
+    document.getElementById("editor").replaceChildren(el("p", { class: "muted draft-elsewhere" },
+      ui("cmd.draft_elsewhere", { kind: kindText(open), unit: unitLabel(open.unit) })));
+  } else {
+    renderEditor(open);
+  }
+}
+
+/** An ISO instant as "2026-11-24 03:20" in the unit's zone; anything else (typed text) as it is. */
+function localTime(value) {
+  if (!value) return "";
+  return /^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value)) ? formatTime(value) : value;
 }
 
 function renderEditor(report) {
   const box = document.getElementById("editor");
-  if (!report) { box.replaceChildren(); return; }
+  if (!report) { box.replaceChildren(); delete box.dataset.report; return; }
+  // Live events re-render the workspace; the draft someone is typing in stays as it is.
+  if (box.dataset.report === report.id && box.querySelector("form")) return;
+  box.dataset.report = report.id;
   const form = el("form", { class: "report-form" }, el("h3", {}, `${kindText(report)} · ${ui("rs.draft")}`),
     ...FIELDS.map((k) => el("label", { class: NUMERIC.has(k) ? "" : "wide" }, ui(`rf.${k}`),
       NUMERIC.has(k) ? el("input", { name: k, type: "number", min: 0, step: "any", value: report.content[k] ?? 0 })
         : ["scene", "course", "measures", "trend"].includes(k) ? el("textarea", { name: k, rows: 2 }, report.content[k] || "")
-          : el("input", { name: k, value: report.content[k] || "" }))),
+          : el("input", { name: k, value: k === "time" ? localTime(report.content[k]) : report.content[k] || "" }))),
     report.kind !== "initial" ? el("label", { class: "wide" }, ui("rf.changes"), el("textarea", { name: "changes", rows: 2 }, report.changes || "")) : "",
     el("div", { class: "wide form-foot" },
       el("button", { class: "secondary", type: "submit" }, ui("cmd.edit_save")),
@@ -160,7 +201,7 @@ async function renderTimeline() {
       el("span", {}, el("strong", {}, page.entry_kinds[x.kind] || x.kind), `：${x.text}`),
       el("span", { class: "small muted" }, x.author_name,
         x.significant ? (x.verified_at ? ` · ${ui("cmd.verified")} ${x.verified_by_name}` : page.can["incident.verify_entry"]
-          ? el("button", { class: "link", onclick: () => act(() => api(`/api/v1/incidents/${id}/entries/${x.id}/verify`, { method: "POST" }).then(renderTimeline)) }, ui("cmd.verify_entry")) : "") : ""));
+          ? [" · ", el("button", { class: "link", onclick: () => act(() => api(`/api/v1/incidents/${id}/entries/${x.id}/verify`, { method: "POST" }).then(renderTimeline)) }, ui("cmd.verify_entry"))] : "") : ""));
   }));
 }
 

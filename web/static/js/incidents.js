@@ -16,7 +16,7 @@ grade.append(el("option", { value: "" }, `${ui("cmd.grade")}：${ui("cmd.all")}`
   ...Object.entries(page.grades).map(([k, g]) => el("option", { value: k }, `${g.roman} ${g.name}`)),
   el("option", { value: "ungraded" }, ui("cmd.ungraded")));
 categoryOptions(category, { allowEmpty: true });
-let seen = new Set();
+let seen = null;  // ids shown so far; null until the first load, after which new rows are highlighted
 
 async function load() {
   const p = new URLSearchParams();
@@ -26,14 +26,17 @@ async function load() {
   if (q.value.trim()) p.set("q", q.value.trim());
   if (page.exercise) p.set("exercise", "true");
   const rows = await api(`/api/v1/incidents?${p}`);
-  const fresh = seen.size > 0;
+  const fresh = seen !== null;
   body.replaceChildren(...rows.map((i) => {
     const tr = el("tr", { dataset: { id: i.id }, class: i.exercise ? "drill-row" : "" },
       el("td", {}, gradeChip(i.grade)), el("td", { class: "num" }, i.number),
       el("td", {}, el("a", { href: `/incidents/${i.id}${page.exercise ? "?exercise=1" : ""}` }, i.title)),
       el("td", {}, categoryName(i.category)), el("td", {}, unitLabel(i.unit)),
       el("td", {}, statusText(i.status)), el("td", { class: "num" }, formatTime(i.received_at)));
-    if (fresh && !seen.has(i.id)) tr.classList.add("arrived");
+    if (fresh && !seen.has(i.id)) {
+      tr.classList.add("arrived");
+      setTimeout(() => tr.classList.remove("arrived"), 4000);
+    }
     return tr;
   }));
   seen = new Set(rows.map((r) => r.id));
