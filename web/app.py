@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from command.api import APIS as COMMAND_APIS
 from core import metrics
 from core.api.registry import Api, ApiRoute, JSONBody, problem_response
+from core.attachments.routes import api as attachments_api
 from core.auth.routes import api as users_api
 from core.auth.sessions import SessionSigner
 from core.bus import Bus, LocalBus, RedisBus
@@ -43,7 +44,7 @@ HERE = Path(__file__).parent
 VERSION = "0.1.0"
 
 # Every domain's API, in the order the OpenAPI description lists them. Later domains add theirs.
-APIS: list[Api] = [units_api, users_api, journal_api, *DUTY_APIS, *COMMAND_APIS]
+APIS: list[Api] = [units_api, users_api, journal_api, attachments_api, *DUTY_APIS, *COMMAND_APIS]
 
 
 def all_api_routes() -> list[ApiRoute]:

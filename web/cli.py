@@ -23,9 +23,10 @@ from web.demo import load_demo
 
 # Every module that defines tables: imported so the metadata is complete (backup, migrations).
 MODEL_MODULES = (
-    "core.api.idempotency", "core.auth.models", "core.journal.models", "core.migrate", "core.timers.models",
-    "core.units.models", "duty.board.models", "duty.handover.models", "duty.log.models", "duty.notices.models",
-    "duty.reports.models", "duty.rollcall.models", "duty.rosters.models", "duty.rules.models",
+    "core.api.idempotency", "core.attachments.models", "core.auth.models", "core.journal.models", "core.migrate",
+    "core.timers.models", "core.units.models",
+    "duty.board.models", "duty.handover.models", "duty.log.models", "duty.notices.models", "duty.reports.models",
+    "duty.rollcall.models", "duty.rosters.models", "duty.rules.models",
     "command.categories.models", "command.intake.models", "command.incidents.models", "command.reports.models",
 )
 

@@ -185,6 +185,7 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "user.signed_in": ("登录", "Signed in"),
     "token.created": ("创建接口令牌", "API token created"),
     "token.revoked": ("吊销接口令牌", "API token revoked"),
+    "attachment.uploaded": ("上传附件", "File uploaded"),
 }
 
 SUBJECT_LABELS: dict[str, tuple[str, str]] = {

@@ -65,8 +65,15 @@ class EventFeed:
         await self.bus.stop()
 
     async def _on_local_commit(self, events: list[CommittedEvent]) -> None:
-        await self.offer(events)
-        await self.bus.publish([ev.doc for ev in events])
+        # Hand the events to the bus before fanning them out here: the other processes' screens
+        # need not wait for this process's (a fan-out to hundreds of sockets takes milliseconds).
+        # Concurrently, not first: a slow or unreachable Redis must not delay the local screens.
+        publish = asyncio.ensure_future(self.bus.publish([ev.doc for ev in events]))
+        await asyncio.sleep(0)  # let the publish reach its socket before the fan-out holds the loop
+        try:
+            await self.offer(events)
+        finally:
+            await publish
 
     async def _on_bus_doc(self, doc: str) -> None:
         await self.offer([CommittedEvent.from_doc(doc)])

@@ -31,6 +31,9 @@ class RedisBus:
         self._healthy = False
         self._publish_suspended_until = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._publisher: asyncio.Task[None] | None = None
+        self._outbox: asyncio.Queue[str] = asyncio.Queue(10_000)
+        self.dropped = 0
         self._on_doc: DocHandler | None = None
         self._on_state: StateHandler | None = None
         self._stopping = False
@@ -42,19 +45,35 @@ class RedisBus:
     async def start(self, on_doc: DocHandler, on_state: StateHandler) -> None:
         self._on_doc, self._on_state = on_doc, on_state
         self._task = asyncio.create_task(self._listen_forever(), name="redis-bus-listen")
+        self._publisher = asyncio.create_task(self._publish_forever(), name="redis-bus-publish")
 
     async def publish(self, docs: list[str]) -> None:
-        if not docs or time.monotonic() < self._publish_suspended_until:
-            return
-        try:
-            async with self._pub.pipeline(transaction=False) as pipe:
-                for doc in docs:
-                    pipe.publish(self.channel, doc)
-                await pipe.execute()
-        except (RedisError, OSError) as exc:
-            # Others will find these events in the journal; don't make every commit pay a timeout.
-            self._publish_suspended_until = time.monotonic() + 1.0
-            log.warning("publish to redis failed (%s); peers will tail the journal", exc)
+        """Queue for the publisher task: a commit never waits on Redis. A full queue (Redis stalled
+        for long) drops; peers find those events in the journal."""
+        for doc in docs:
+            try:
+                self._outbox.put_nowait(doc)
+            except asyncio.QueueFull:
+                self.dropped += 1
+
+    async def _publish_forever(self) -> None:
+        while True:
+            batch = [await self._outbox.get()]
+            while not self._outbox.empty() and len(batch) < 500:
+                batch.append(self._outbox.get_nowait())
+            if time.monotonic() < self._publish_suspended_until:
+                self.dropped += len(batch)
+                continue
+            try:
+                async with self._pub.pipeline(transaction=False) as pipe:
+                    for doc in batch:
+                        pipe.publish(self.channel, doc)
+                    await pipe.execute()
+            except (RedisError, OSError) as exc:
+                # Others will find these events in the journal; stop trying for a second.
+                self._publish_suspended_until = time.monotonic() + 1.0
+                self.dropped += len(batch)
+                log.warning("publish to redis failed (%s); peers will tail the journal", exc)
 
     async def ping(self) -> bool:
         try:
@@ -64,10 +83,11 @@ class RedisBus:
 
     async def stop(self) -> None:
         self._stopping = True
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        for task in (self._task, self._publisher):
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         with contextlib.suppress(Exception):
             await self._pub.aclose()
 
@@ -80,7 +100,9 @@ class RedisBus:
     async def _listen_forever(self) -> None:
         delay = 0.05
         while not self._stopping:
-            client = aioredis.Redis.from_url(self.url, socket_connect_timeout=0.5,
+            # The health check pings an idle subscription every 2 s; the socket timeout turns a link
+            # that stalls without closing into an error, so the feed starts tailing the journal.
+            client = aioredis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=5,
                                              health_check_interval=2)
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:

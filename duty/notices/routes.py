@@ -17,7 +17,8 @@ async def send(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     notice, rows = await service.send(uow, by=ctx.principal, title=body["title"], body=body["body"],
                                       units_=body.get("units"), urgency=body.get("urgency", "normal"),
                                       reply_required=body.get("reply_required", False),
-                                      signfor_minutes=body.get("signfor_minutes"))
+                                      signfor_minutes=body.get("signfor_minutes"),
+                                      attachment_ids=body.get("attachments"))
     return Reply(201, {**notice.as_doc(), "recipients": [r.as_doc() for r in rows]})
 
 

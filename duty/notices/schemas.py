@@ -17,6 +17,7 @@ NOTICE: dict[str, Any] = {
     "properties": {"id": {"type": "string"}, "from_unit": {"type": "string"}, "title": {"type": "string"},
                    "body": {"type": "string"}, "urgency": {"enum": list(URGENCY)},
                    "reply_required": {"type": "boolean"}, "signfor_deadline": {"type": "string"},
+                   "attachments": {"type": "array", "items": {"type": "object"}},
                    "created_by_name": {"type": "string"}, "created_at": {"type": "string"},
                    "recipients": {"type": "array", "items": RECIPIENT}, "mine": RECIPIENT},
 }
@@ -31,6 +32,8 @@ NOTICE_CREATE: dict[str, Any] = {
                   "description": "units addressed; omit for every subordinate duty room"},
         "reply_required": {"type": "boolean", "default": False},
         "signfor_minutes": {"type": "integer", "minimum": 1, "maximum": 10080},
+        "attachments": {"type": "array", "items": {"type": "string"}, "maxItems": 20, "uniqueItems": True,
+                        "description": "ids of files uploaded with POST /api/v1/attachments"},
     },
     "examples": [{"title": "关于做好今明两天强降雨防范应对工作的通知", "urgency": "urgent",
                   "body": "据气象部门预报，今明两天我区将出现强降雨过程。请各单位加强值班值守，落实带班领导在岗，"

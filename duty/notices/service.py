@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.attachments import service as attachments
 from core.auth.principal import Principal
 from core.db import UnitOfWork
 from core.orm import new_id, utcnow
@@ -24,8 +25,8 @@ SIGNFOR_TIMER = "duty.notice.signfor"
 
 
 async def send(uow: UnitOfWork, *, by: Principal, title: str, body: str, units_: list[str] | None,
-               urgency: str = "normal", reply_required: bool = False,
-               signfor_minutes: int | None = None) -> tuple[Notice, list[NoticeRecipient]]:
+               urgency: str = "normal", reply_required: bool = False, signfor_minutes: int | None = None,
+               attachment_ids: list[str] | None = None) -> tuple[Notice, list[NoticeRecipient]]:
     session = uow.session
     if not by.can("duty.notice.send"):
         raise forbidden("sending notices needs duty rights")
@@ -47,6 +48,8 @@ async def send(uow: UnitOfWork, *, by: Principal, title: str, body: str, units_:
                     created_by=by.user_id, created_by_name=by.name, created_at=now)
     session.add(notice)
     await session.flush()
+    files = await attachments.attach(uow, by=by, ids=attachment_ids or [], kind="notice", owner_id=notice.id)
+    notice.attachments = [f.as_doc() for f in files]
     rows = [NoticeRecipient(notice_id=notice.id, unit_code=code) for code in targets]
     session.add_all(rows)
     await session.flush()
@@ -153,3 +156,12 @@ async def outbox(session: AsyncSession, *, unit: str, limit: int = 50) -> list[d
         rows = await recipients(session, n.id)
         out.append({**n.as_doc(), "recipients": [r.as_doc() for r in rows]})
     return out
+
+
+@attachments.owner_kind("notice")
+async def _may_see_notice_files(session: AsyncSession, by: Principal, notice_id: str) -> bool:
+    try:
+        await get_visible(session, by, notice_id)
+    except Exception:
+        return False
+    return True
