@@ -1,5 +1,8 @@
 """Labels of the command pages (merged into web.i18n.MESSAGES)."""
 
+# Units of the facts (人, 万元, 公顷 …) as English pages write them after a number.
+FACT_UNITS_EN: dict[str, str] = {"人": " people", "万元": " × 10k yuan", "公顷": " ha", "间": " houses", "米": " m"}
+
 COMMAND_MESSAGES: dict[str, dict[str, str]] = {
     "zh": {
         "nav.intake": "接报",

@@ -21,6 +21,7 @@ from core.problems import Problem
 from core.units import service as units
 from core.units.models import JURISDICTION_KINDS
 from web.i18n import unit_name
+from web.messages_command import FACT_UNITS_EN
 from web.pages import _lang, _login_redirect, _principal, _render, _runtime, error_page
 
 
@@ -37,7 +38,8 @@ async def _context(request: Request, principal: Principal) -> dict[str, Any]:
     return {"tz": tz, "unit": unit.as_doc(), "parent": parent.as_doc() if parent else None, "units": visible,
             "categories": {k: v[i] for k, v in CATEGORIES.items()},
             "grades": {k: {"name": v[i], "roman": v[2]} for k, v in GRADES.items()},
-            "facts": {k: {"name": v[i], "unit": v[2]} for k, v in FACTS.items()},
+            "facts": {k: {"name": v[i], "unit": v[2] if lang == "zh" else FACT_UNITS_EN.get(v[2], f" {v[2]}")}
+                      for k, v in FACTS.items()},
             "sources": {k: v[i] for k, v in SOURCES.items()},
             "entry_kinds": {k: v[i] for k, v in ENTRY_KINDS.items()},
             "can": {p: principal.can(p) for p in ("intake.create", "intake.verify", "incident.grade",

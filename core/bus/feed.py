@@ -65,15 +65,13 @@ class EventFeed:
         await self.bus.stop()
 
     async def _on_local_commit(self, events: list[CommittedEvent]) -> None:
-        # Hand the events to the bus before fanning them out here: the other processes' screens
-        # need not wait for this process's (a fan-out to hundreds of sockets takes milliseconds).
-        # Concurrently, not first: a slow or unreachable Redis must not delay the local screens.
-        publish = asyncio.ensure_future(self.bus.publish([ev.doc for ev in events]))
-        await asyncio.sleep(0)  # let the publish reach its socket before the fan-out holds the loop
-        try:
-            await self.offer(events)
-        finally:
-            await publish
+        # To the bus first (it only queues them for its publisher task; it never waits on Redis),
+        # then yield once so that task writes them to Redis before this process's own fan-out holds
+        # the loop: the other processes' screens need not wait for ours (hundreds of sockets take
+        # milliseconds).
+        await self.bus.publish([ev.doc for ev in events])
+        await asyncio.sleep(0)
+        await self.offer(events)
 
     async def _on_bus_doc(self, doc: str) -> None:
         await self.offer([CommittedEvent.from_doc(doc)])

@@ -72,6 +72,13 @@ export function toast(text, isError = false) {
   box._t = setTimeout(() => { box.hidden = true; }, isError ? 6000 : 2500);
 }
 
+// Punctuation in the page's language: "事件等级：" but "Grade: ", "（人）" but " (people)".
+export const colon = (label) => `${label}${ui("duty.colon")}`;
+export const paren = (x) => ui("duty.paren", { x });
+export const bracket = (x) => ui("duty.bracket", { x });
+export const listJoin = (items) => items.join(ui("duty.list_sep"));
+export const commaJoin = (items) => items.join(ui("duty.comma"));
+
 /** The journal head now: where a page that just loaded its state over HTTP starts following. */
 export async function journalHead(api) {
   return (await api("/api/v1/events?latest=true&limit=1")).head;

@@ -278,10 +278,51 @@ function refreshUnitsSoon() {
   }, 300);
 }
 
+// What the wall's ticker shows: significant, verified things, not every keystroke of the journal.
+const WALL_WORTHY = new Set(["incident.created", "incident.graded", "incident.responding", "incident.stabilised",
+  "incident.closed", "incident.reopened", "incident.merged", "incident.entry_verified", "report.submitted",
+  "report.overdue", "duty.rollcall.started", "duty.rollcall.missed", "duty.rollcall.closed", "duty.notice.sent",
+  "duty.daily_report.missing", "duty.terminal.offline", "duty.terminal.online", "unit.created"]);
+function wallWorthy(ev) {
+  return WALL_WORTHY.has(ev.type) && !isQuiet(ev.type);
+}
+
+// ---- active incidents --------------------------------------------------------------------------
+
+const incidentsList = document.getElementById("hall-incidents");
+const incidentsEmpty = document.getElementById("hall-incidents-empty");
+const GRADE_ROMAN = { particularly_major: "I", major: "II", relatively_major: "III", general: "IV" };
+
+async function loadIncidents() {
+  const q = new URLSearchParams({ status: "reported,responding,stabilised" });
+  if (page.exercise) q.set("exercise", "true");
+  const rows = await api(`/api/v1/incidents?${q}`);
+  incidentsList.replaceChildren(...rows.map((i) => {
+    const li = document.createElement("li");
+    li.className = `g-${i.grade || "none"}`;
+    li.dataset.id = i.id;
+    const grade = document.createElement("span");
+    grade.className = "hall-grade";
+    grade.textContent = i.grade ? `${GRADE_ROMAN[i.grade]}` : "—";
+    const title = document.createElement("span");
+    title.textContent = i.title;
+    li.append(grade, title);
+    return li;
+  }));
+  incidentsEmpty.hidden = rows.length > 0;
+  fit(incidentsList, null);
+}
+let incidentsRefresh = null;
+function refreshIncidentsSoon() {
+  clearTimeout(incidentsRefresh);
+  incidentsRefresh = setTimeout(() => loadIncidents().catch((e) => console.warn("incidents", e)), 250);
+}
+
 function add(ev) {
   if (isToday(ev)) { count += 1; countEvents.textContent = String(count); }
   if (ev.type.startsWith("unit.")) refreshUnitsSoon();
-  if (isQuiet(ev.type)) return;
+  if (ev.type.startsWith("incident.")) refreshIncidentsSoon();
+  if (!wallWorthy(ev)) return;
   recent.unshift(ev);
   recent = recent.slice(0, TICKER_CANDIDATES);
   renderTicker();
@@ -302,7 +343,7 @@ async function load() {
     const data = await api(`/api/v1/events?${q}`);
     if (head === null) {
       head = data.head;
-      recent = data.events.filter((e) => !isQuiet(e.type)).slice(-TICKER_CANDIDATES).reverse();
+      recent = data.events.filter(wallWorthy).slice(-TICKER_CANDIDATES).reverse();
     }
     const todays = data.events.filter(isToday).length;
     count += todays;
@@ -311,6 +352,7 @@ async function load() {
   }
   countEvents.textContent = String(count);
   renderTicker();
+  await loadIncidents();
   return head;
 }
 
