@@ -274,6 +274,13 @@ class Server:
             return [self.proc.pid]
         return [pid for pid in children(self.proc.pid) if b"spawn_main" in cmdline(pid)]
 
+    def log_count(self, needle: str) -> int:
+        """How many lines of the server's log mention `needle` (e.g. a lost Redis subscription)."""
+        try:
+            return sum(needle in line for line in self.log_path.read_text(errors="replace").splitlines())
+        except OSError:
+            return 0
+
     def log_tail(self, n: int = 40) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])

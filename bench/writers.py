@@ -90,6 +90,7 @@ class DirectWriter:
         self.db = Database(database_url, pool_size=2)
         self.redis_url = redis_url
         self.bus: Any = None
+        self.channel = ""
         self.principal: Any = None
         self.commit_clock: dict[int, float] = {}
         self._last_commit = 0.0
@@ -99,8 +100,9 @@ class DirectWriter:
         self._last_commit = time.time()
 
     async def start(self) -> None:
+        import redis.asyncio as aioredis
+
         from core.auth import service as auth
-        from core.bus.redis import RedisBus
         from core.migrate import installation_id
 
         async with self.db.read() as session:
@@ -109,7 +111,8 @@ class DirectWriter:
             assert user is not None
             self.principal = await auth.principal_for(session, user, via="token")
         if self.redis_url:
-            self.bus = RedisBus(self.redis_url, channel=f"yingji:{iid}:journal")
+            self.bus = aioredis.Redis.from_url(self.redis_url)
+            self.channel = f"yingji:{iid}:journal"  # the installation's channel, as core.bus.redis names it
         # The wall clock the moment COMMIT returns (before the session closes), then publish as a worker does.
         sa_event.listen(Session, "after_commit", self._after_commit)
         self.db.on_commit(self._on_commit)
@@ -119,7 +122,10 @@ class DirectWriter:
         for ev in events:
             self.commit_clock[ev.seq] = t
         if self.bus is not None:
-            await self.bus.publish([ev.doc for ev in events])
+            async with self.bus.pipeline(transaction=False) as pipe:
+                for ev in events:
+                    pipe.publish(self.channel, ev.doc)
+                await pipe.execute()
 
     async def write(self, count: int, per_tx: int = 1) -> None:
         """`count` real `unit.updated` events, `per_tx` per transaction."""
@@ -163,5 +169,5 @@ class DirectWriter:
     async def close(self) -> None:
         sa_event.remove(Session, "after_commit", self._after_commit)
         if self.bus is not None:
-            await self.bus.stop()
+            await self.bus.aclose()
         await self.db.dispose()

@@ -106,6 +106,8 @@ async def run(services: Services, results: Results, args: Any) -> None:
             "expected_deliveries": len(expected) * ready["ok"], **comp,
             "connect_failed": ready["failed"], "conns_per_worker": per_worker, "client_procs": len(pool.pids),
             **wrote, **cpu_used, "drain_s": r(drain_s), "background_busy_pct": background,
+            # Someone else's CLIENT KILL on the shared redis-server shows up here (the feed then fills).
+            "bus_interruptions": server.log_count("redis subscription lost"),
         }
         per_s = len(ordered) / max(1e-9, cpu.wall)
         if per_s:

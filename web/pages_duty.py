@@ -42,9 +42,11 @@ async def console(request: Request) -> Response:
         posts = [p.as_doc() for p in await rosters.list_posts(session, unit.code)]
         held = [p for u, p in await posts_held_by(session, user_id=principal.user_id, at=utcnow()) if u == unit.code]
         subs = [u.as_doc() for u in await subordinate_duty_units(session, principal)]
+        parent = await session.get(units.Unit, unit.parent_code) if unit.parent_code else None
     lang = request.cookies.get("yingji_lang") or principal.lang
     return _render(request, "duty_console.html", principal, unit=unit,
                    page={"tz": tz, "unit": unit.as_doc(), "posts": posts, "held": held, "subunits": subs,
+                         "parent": parent.as_doc() if parent else None,
                          "kinds": _kinds(lang),
                          "urgency": {k: v[0 if lang == "zh" else 1] for k, v in URGENCY.items()}})
 
@@ -57,8 +59,9 @@ async def board(request: Request) -> Response:
     async with runtime.db.read() as session:
         unit = await units.get_visible(session, principal, principal.unit_code)
         tz = await units.timezone_of(session, unit.code, runtime.settings.default_tz)
+        subs = [u.as_doc() for u in await subordinate_duty_units(session, principal)]
     return _render(request, "duty_board.html", principal, unit=unit,
-                   page={"tz": tz, "unit": unit.as_doc(),
+                   page={"tz": tz, "unit": unit.as_doc(), "subunits": subs,
                          "can_rollcall": principal.can("duty.rollcall.start")})
 
 

@@ -65,11 +65,12 @@ class EventFeed:
         await self.bus.stop()
 
     async def _on_local_commit(self, events: list[CommittedEvent]) -> None:
-        # To the bus first (it only queues them for its publisher task; it never waits on Redis),
-        # then yield once so that task writes them to Redis before this process's own fan-out holds
-        # the loop: the other processes' screens need not wait for ours (hundreds of sockets take
-        # milliseconds).
+        # To the bus before this process's own fan-out: the other processes' screens need not wait
+        # for ours (a fan-out to hundreds of sockets holds the loop for milliseconds). `publish` only
+        # queues them for the bus's publisher task; two turns of the loop let that task wake and
+        # write them to Redis. Should it need more, the fan-out simply goes first, as it always did.
         await self.bus.publish([ev.doc for ev in events])
+        await asyncio.sleep(0)
         await asyncio.sleep(0)
         await self.offer(events)
 

@@ -78,7 +78,7 @@ async def test_facts_move_the_suggestion(shared: Cmd) -> None:
     incident = await shared.incident(category="accident.hazchem", facts={"deaths": 1, "injured": 2})
     assert incident["grade_suggested"] == GENERAL
     head = await shared.head()
-    steps = [({"deaths": 3}, RELATIVELY_MAJOR), ({"economic_loss": 5000}, MAJOR),
+    steps: list[tuple[dict[str, float], str]] = [({"deaths": 3}, RELATIVELY_MAJOR), ({"economic_loss": 5000}, MAJOR),
              ({"seriously_injured": 100}, PARTICULARLY_MAJOR),
              # A correction is a new figure, and the suggestion follows it down too.
              ({"seriously_injured": 0, "economic_loss": 4999.9}, RELATIVELY_MAJOR),

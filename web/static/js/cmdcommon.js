@@ -1,6 +1,6 @@
 // What the command pages share: grade chips, status labels, local-time inputs.
 import { page, ui } from "./common.js";
-import { el } from "./dom.js";
+import { colon, el, paren } from "./dom.js";
 
 export function gradeChip(grade) {
   if (!grade) return el("span", { class: "grade g-none" }, ui("cmd.ungraded"));
@@ -45,16 +45,16 @@ export function nowLocalInput() {
 }
 
 export function categoryOptions(select, { allowEmpty = false } = {}) {
-  if (allowEmpty) select.append(el("option", { value: "" }, `${ui("cmd.category")}：${ui("cmd.all")}`));
+  if (allowEmpty) select.append(el("option", { value: "" }, `${colon(ui("cmd.category"))}${ui("cmd.all")}`));
   const groups = {};
   for (const [key, name] of Object.entries(page.categories)) {
     const top = key.split(".")[0];
     if (!key.includes(".")) {
       groups[top] = el("optgroup", { label: name });
-      if (allowEmpty) groups[top].append(el("option", { value: key }, `${name}（${ui("cmd.all")}）`));
+      if (allowEmpty) groups[top].append(el("option", { value: key }, `${name}${paren(ui("cmd.all"))}`));
       select.append(groups[top]);
     } else {
-      groups[top].append(el("option", { value: key }, "　".repeat(key.split(".").length - 2) + name));
+      groups[top].append(el("option", { value: key }, "\u00a0\u00a0\u00a0".repeat(key.split(".").length - 2) + name));
     }
   }
 }

@@ -1,20 +1,21 @@
 // The duty board (值班总览) for a superior: every subordinate duty room, live. A roll-call answered
 // at a county console turns its cell green here within a moment, with no reload.
 import { Live } from "./live.js";
-import { api, bindLiveState, formatTime, page, ui } from "./common.js";
-import { debounce, el, journalHead, tickDeadlines } from "./dom.js";
+import { api, bindLiveState, formatTime, page, ui, unitName } from "./common.js";
+import { colon, debounce, el, journalHead, tickDeadlines } from "./dom.js";
 
 const body = document.getElementById("board-body");
+const units = Object.fromEntries(page.subunits.map((u) => [u.code, u]));
 const empty = document.getElementById("board-empty");
 const rcForm = document.getElementById("rc-form");
 const rcStatus = document.getElementById("rc-status");
 
 function names(duty, keys) {
-  return duty.filter((p) => keys.includes(p.post)).map((p) => (p.holder ? p.holder.name : "—")).join("、") || "—";
+  return duty.filter((p) => keys.includes(p.post)).map((p) => (p.holder ? p.holder.name : "—")).join(ui("duty.list_sep")) || "—";
 }
 
 function officers(duty) {
-  return duty.filter((p) => !["leader", "chief"].includes(p.post)).map((p) => (p.holder ? p.holder.name : "—")).join("、") || "—";
+  return duty.filter((p) => !["leader", "chief"].includes(p.post)).map((p) => (p.holder ? p.holder.name : "—")).join(ui("duty.list_sep")) || "—";
 }
 
 function rollcallCell(rc) {
@@ -47,7 +48,7 @@ function summary(rows) {
   const calls = rows.map((u) => u.last_rollcall).filter(Boolean);
   if (!calls.length) { box.replaceChildren(); return; }
   const n = (s) => calls.filter((rc) => rc.status === s).length;
-  box.replaceChildren(`${ui("duty.rollcall")}：`, el("span", { class: "ok" }, ui("duty.rc_count_answered", { n: n("answered") })), " · ",
+  box.replaceChildren(colon(ui("duty.rollcall")), el("span", { class: "ok" }, ui("duty.rc_count_answered", { n: n("answered") })), " · ",
     el("span", {}, ui("duty.rc_count_pending", { n: n("pending") })), " · ",
     el("span", { class: n("missed") ? "bad" : "" }, ui("duty.rc_count_missed", { n: n("missed") })));
 }
@@ -55,7 +56,7 @@ function summary(rows) {
 async function load() {
   const rows = await api("/api/v1/duty/board");
   body.replaceChildren(...rows.map((u) => el("tr", { dataset: { unit: u.unit } },
-    el("th", {}, u.name),
+    el("th", {}, unitName(units[u.unit]) || u.name),
     cell(1, {}, names(u.duty, ["leader"])),
     cell(2, {}, names(u.duty, ["chief"])),
     cell(3, {}, officers(u.duty)),

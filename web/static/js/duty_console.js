@@ -1,8 +1,8 @@
 // The duty console (值班台): what needs me now first, with live countdowns; who is on duty; the
 // handover; the duty log with keyboard-first quick entry. Everything reloads on its journal events.
 import { Live } from "./live.js";
-import { api, bindLiveState, formatTime, page, ui } from "./common.js";
-import { debounce, el, journalHead, tickDeadlines, toast } from "./dom.js";
+import { api, bindLiveState, formatTime, page, ui, unitName as nameOf } from "./common.js";
+import { bracket, debounce, el, journalHead, listJoin, tickDeadlines, toast } from "./dom.js";
 
 const unit = page.unit.code;
 const me = page.user;
@@ -19,7 +19,7 @@ const counterpart = document.getElementById("log-counterpart");
 const corrects = document.getElementById("log-corrects");
 const correcting = document.getElementById("log-correcting");
 const postName = Object.fromEntries(page.posts.map((p) => [p.key, page.lang === "en" ? p.name_en || p.name : p.name]));
-const unitName = Object.fromEntries([[page.unit.code, page.unit.name], ...page.subunits.map((u) => [u.code, u.name])]);
+const unitName = Object.fromEntries([page.unit, page.parent, ...page.subunits].filter(Boolean).map((u) => [u.code, nameOf(u)]));
 
 for (const [key, label] of Object.entries(page.kinds)) kindSelect.append(el("option", { value: key }, label));
 
@@ -58,7 +58,7 @@ async function loadTodo() {
     const btn = el("button", { class: "primary big", "data-action": "answer", onclick: () =>
       act(async () => { await api(`/api/v1/rollcalls/${rc.id}/answer`, { method: "POST" }); await loadTodo(); }, ui("duty.answered")) },
     ui("duty.answer"));
-    items.push({ at: rc.deadline, node: card("rollcall", ui("duty.rollcall_from", { unit: rc.caller_name || unitName[rc.caller_unit] || rc.caller_unit }),
+    items.push({ at: rc.deadline, node: card("rollcall", ui("duty.rollcall_from", { unit: unitName[rc.caller_unit] || rc.caller_name || rc.caller_unit }),
       rc.deadline, [btn], rc.message ? el("p", { class: "small" }, rc.message) : "") });
   }
   for (const n of inbox.filter((x) => x.mine.status === "pending" || (x.reply_required && x.mine.status !== "replied"))) {
@@ -77,7 +77,7 @@ async function loadTodo() {
       }, ui("duty.done")) }, ui("duty.reply")));
     }
     const urg = page.urgency[n.urgency] || n.urgency;
-    items.push({ at: n.signfor_deadline, node: card("notice", `${ui("duty.notice")}〔${urg}〕${n.title}`,
+    items.push({ at: n.signfor_deadline, node: card("notice", `${ui("duty.notice")}${bracket(urg)}${n.title}`,
       n.mine.status === "pending" ? n.signfor_deadline : null, actions, el("p", { class: "small notice-body" }, n.body),
       `urgency-${n.urgency}`) });
   }
@@ -145,8 +145,8 @@ async function loadHolders() {
       p.source === "override" ? el("span", { class: "tag" }, ui("duty.override")) : ""),
     el("td", { class: "phone" }, p.holder && p.holder.phone ? el("a", { href: `tel:${p.holder.phone}` }, p.holder.phone) : ""),
     el("td", { class: "until muted small" }, p.until ? `→ ${formatTime(p.until)}` : ""))));
-  const mine = posts.filter((p) => p.holder && p.holder.id === me.id).map((p) => p.name);
-  document.getElementById("my-post").textContent = mine.length ? ui("duty.you_hold", { post: mine.join("、") }) : ui("duty.you_off");
+  const mine = posts.filter((p) => p.holder && p.holder.id === me.id).map((p) => (page.lang === "en" ? p.name_en || p.name : p.name));
+  document.getElementById("my-post").textContent = mine.length ? ui("duty.you_hold", { post: listJoin(mine) }) : ui("duty.you_off");
 }
 
 // --- handover ----------------------------------------------------------------------------------
@@ -206,7 +206,7 @@ function renderLog() {
     el("time", {}, formatTime(e.at).slice(11)),
     el("span", { class: "kind" }, page.kinds[e.kind] || e.kind),
     e.counterpart ? el("span", { class: "cp" }, e.counterpart) : "",
-    el("span", { class: "sum" }, e.corrects ? `〔${ui("duty.log_corrects", { n: numbers[e.corrects] || "?" })}〕${e.summary}` : e.summary),
+    el("span", { class: "sum" }, e.corrects ? `${bracket(ui("duty.log_corrects", { n: numbers[e.corrects] || "?" }))}${e.summary}` : e.summary),
     el("span", { class: "by muted small" }, e.author.name),
     el("button", { class: "link small", onclick: () => startCorrection(e, numbers[e.id]) }, ui("duty.log_correct")))));
   logEmpty.hidden = entries.length > 0;

@@ -1,18 +1,18 @@
 // Notices: send down the hierarchy, follow sign-for live; the inbox of notices addressed to me.
 import { Live } from "./live.js";
-import { api, bindLiveState, formatTime, page, shortTime, ui } from "./common.js";
-import { debounce, el, journalHead, tickDeadlines, toast } from "./dom.js";
+import { api, bindLiveState, formatTime, page, shortTime, ui, unitName as nameOf } from "./common.js";
+import { bracket, colon, debounce, el, journalHead, tickDeadlines, toast } from "./dom.js";
 
 const outbox = document.getElementById("outbox");
 const inbox = document.getElementById("inbox");
-const unitName = Object.fromEntries(page.subunits.map((u) => [u.code, u.name]));
+const unitName = Object.fromEntries(page.subunits.map((u) => [u.code, nameOf(u)]));
 
 if (page.can_send && page.subunits.length) {
   document.getElementById("send-card").hidden = false;
   const sel = document.getElementById("urgency");
   for (const [k, v] of Object.entries(page.urgency)) sel.append(el("option", { value: k }, v));
   const picks = document.getElementById("unit-picks");
-  for (const u of page.subunits) picks.append(el("label", { class: "check" }, el("input", { type: "checkbox", name: "units", value: u.code, checked: true }), ` ${u.name}`));
+  for (const u of page.subunits) picks.append(el("label", { class: "check" }, el("input", { type: "checkbox", name: "units", value: u.code, checked: true }), ` ${nameOf(u)}`));
   const form = document.getElementById("notice-form");
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -32,7 +32,7 @@ if (page.can_send && page.subunits.length) {
 }
 
 function statusText(r) {
-  if (r.status === "replied") return `${ui("duty.reply")}：${r.reply}`;
+  if (r.status === "replied") return `${colon(ui("duty.reply"))}${r.reply}`;
   if (r.status === "signed") return `${ui("duty.signed")} ${shortTime(r.signed_at)}`;
   return ui("duty.unsigned");
 }
@@ -42,10 +42,10 @@ async function loadOut() {
   outbox.replaceChildren(...rows.map((n) => {
     const signed = n.recipients.filter((r) => r.status !== "pending").length;
     return el("li", { dataset: { id: n.id } },
-      el("strong", {}, `〔${page.urgency[n.urgency]}〕${n.title}`), el("span", { class: "small muted" }, ` ${formatTime(n.created_at)}`),
+      el("strong", {}, `${bracket(page.urgency[n.urgency])}${n.title}`), el("span", { class: "small muted" }, ` ${formatTime(n.created_at)}`),
       el("div", { class: "small signfor-count" }, ui("duty.signed_count", { n: signed, total: n.recipients.length })),
       el("ul", { class: "recipients" }, ...n.recipients.map((r) => el("li", { class: `r-${r.status}`, dataset: { unit: r.unit, state: r.status } },
-        `${unitName[r.unit] || r.unit}：${statusText(r)}`,
+        `${colon(unitName[r.unit] || r.unit)}${statusText(r)}`,
         r.status === "pending" ? el("span", { class: "small due", dataset: { deadline: n.signfor_deadline } }) : ""))));
   }));
   document.getElementById("outbox-empty").hidden = rows.length > 0;
@@ -54,7 +54,7 @@ async function loadOut() {
 async function loadIn() {
   const rows = await api("/api/v1/notices");
   inbox.replaceChildren(...rows.map((n) => el("li", { dataset: { id: n.id } },
-    el("strong", {}, `〔${page.urgency[n.urgency]}〕${n.title}`), el("p", {}, n.body),
+    el("strong", {}, `${bracket(page.urgency[n.urgency])}${n.title}`), el("p", {}, n.body),
     n.mine.status === "pending" ? el("button", { class: "primary", onclick: async () => {
       await api(`/api/v1/notices/${n.id}/sign`, { method: "POST" });
       await loadIn();

@@ -1,13 +1,13 @@
 // The month's roster as a grid (dates × posts), overrides marked; live on roster events.
 import { Live } from "./live.js";
-import { api, bindLiveState, formatTime, page, ui } from "./common.js";
+import { api, bindLiveState, formatTime, page, ui, unitName } from "./common.js";
 import { debounce, el, journalHead } from "./dom.js";
 
 const head = document.getElementById("roster-head");
 const body = document.getElementById("roster-body");
 const empty = document.getElementById("roster-empty");
 const unitSel = document.getElementById("roster-unit");
-for (const u of page.subunits) unitSel.append(el("option", { value: u.code }, u.name));
+for (const u of page.subunits) unitSel.append(el("option", { value: u.code }, unitName(u)));
 
 async function load() {
   const rosters = await api(`/api/v1/duty/rosters?unit=${page.unit.code}&month=${page.month}`);

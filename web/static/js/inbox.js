@@ -1,19 +1,19 @@
 // The superior's report inbox: unread first, live; opening marks it read for the sender to see.
 import { Live } from "./live.js";
 import { api, bindLiveState, formatTime, page, ui } from "./common.js";
-import { debounce, el, journalHead } from "./dom.js";
+import { colon, commaJoin, debounce, el, journalHead, paren } from "./dom.js";
 import { gradeChip, unitLabel } from "./cmdcommon.js";
 
 const list = document.getElementById("inbox");
 
 function kindText(r) {
-  return r.kind === "follow_up" ? `${ui("rk.follow_up")}（${r.number}）` : ui(`rk.${r.kind}`);
+  return r.kind === "follow_up" ? `${ui("rk.follow_up")}${paren(r.number)}` : ui(`rk.${r.kind}`);
 }
 
 const FACTS = ["deaths", "injured", "missing", "economic_loss"];
 
 function factsLine(content) {
-  return FACTS.map((k) => `${page.facts[k].name} ${content[k] ?? 0}${page.facts[k].unit}`).join("，");
+  return commaJoin(FACTS.map((k) => `${page.facts[k].name} ${content[k] ?? 0}${page.facts[k].unit}`));
 }
 
 async function load() {
@@ -24,9 +24,9 @@ async function load() {
     el("div", { class: "small muted" }, `${unitLabel(r.unit)} · ${r.incident.number} · ${ui("rs.submitted")} ${formatTime(r.submitted_at)} · ${r.signed_by_name || ""}`,
       r.on_time === false ? el("span", { class: "overdue" }, ` · ${ui("cmd.late")}`) : ""),
     el("p", { class: "small facts-line" }, factsLine(r.content)),
-    r.content.course ? el("p", { class: "small" }, `${ui("rf.course")}：${r.content.course}`) : "",
-    r.content.measures ? el("p", { class: "small" }, `${ui("rf.measures")}：${r.content.measures}`) : "",
-    r.changes ? el("p", { class: "small" }, `${ui("rf.changes")}：${r.changes}`) : "",
+    r.content.course ? el("p", { class: "small" }, `${colon(ui("rf.course"))}${r.content.course}`) : "",
+    r.content.measures ? el("p", { class: "small" }, `${colon(ui("rf.measures"))}${r.content.measures}`) : "",
+    r.changes ? el("p", { class: "small" }, `${colon(ui("rf.changes"))}${r.changes}`) : "",
     el("div", { class: "actions" }, el("a", { href: `/incidents/${r.incident.id}` }, r.incident.number),
       el("a", { href: `/reports/${r.id}/print`, target: "_blank" }, ui("cmd.print")),
       r.received_at ? el("span", { class: "small muted" }, `${ui("cmd.read_at")} ${formatTime(r.received_at)}`)

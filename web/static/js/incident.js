@@ -2,7 +2,7 @@
 // their deadlines; the report editor (draft → sign off and submit). All live.
 import { Live } from "./live.js";
 import { api, bindLiveState, formatTime, page, ui } from "./common.js";
-import { debounce, el, journalHead, tickDeadlines, toast } from "./dom.js";
+import { colon, commaJoin, debounce, el, journalHead, listJoin, paren, tickDeadlines, toast } from "./dom.js";
 import { categoryName, gradeChip, statusText, unitLabel } from "./cmdcommon.js";
 
 const id = page.incident_id;
@@ -60,7 +60,7 @@ function renderFacts() {
   const f = document.getElementById("facts-form");
   if (editing(f)) return;
   rendered(f);
-  f.replaceChildren(...Object.entries(page.facts).map(([k, d]) => el("label", {}, `${d.name}（${d.unit}）`,
+  f.replaceChildren(...Object.entries(page.facts).map(([k, d]) => el("label", {}, `${d.name}${paren(d.unit.trim())}`,
     el("input", { name: k, type: "number", min: 0, step: "any", value: incident.facts[k] ?? "" }))),
   el("button", { class: "primary", type: "submit" }, ui("cmd.facts_update")));
   f.onsubmit = (ev) => {
@@ -79,9 +79,9 @@ function renderGrade() {
   const sel = el("select", {}, el("option", { value: "" }, ui("cmd.ungraded")),
     ...Object.entries(page.grades).map(([k, g]) => el("option", { value: k, selected: k === (incident.grade || incident.grade_suggested) }, `${g.roman} ${g.name}`)));
   const reason = el("input", { placeholder: ui("cmd.grade_reason") });
-  box.replaceChildren(el("p", {}, `${ui("cmd.suggested")}：`, gradeChip(incident.grade_suggested)),
+  box.replaceChildren(el("p", {}, colon(ui("cmd.suggested")), gradeChip(incident.grade_suggested)),
     incident.grade_reason ? el("p", { class: "small muted" }, incident.grade_reason) : "",
-    el("p", {}, `${ui("cmd.grade")}：`, gradeChip(incident.grade)),
+    el("p", {}, colon(ui("cmd.grade")), gradeChip(incident.grade)),
     page.can["incident.grade"] ? el("div", { class: "stack-form grade-form" }, sel, reason, el("button", { class: "primary", onclick: () =>
       act(() => api(`/api/v1/incidents/${id}/grade`, { method: "POST", body: { grade: sel.value || null, reason: reason.value } }).then(() => saved(box))) }, ui("cmd.confirm_grade"))) : "");
 }
@@ -91,8 +91,8 @@ function renderLead() {
   if (editing(box)) return;
   rendered(box);
   const leader = el("input", { value: incident.lead_leader || "", placeholder: ui("cmd.lead_leader") });
-  const unitSel = el("select", {}, ...page.units.map((u) => el("option", { value: u.code, selected: u.code === (incident.lead_unit || incident.unit) }, u.name)));
-  const tf = el("input", { value: (incident.task_force || []).join("、"), placeholder: ui("cmd.task_force") });
+  const unitSel = el("select", {}, ...page.units.map((u) => el("option", { value: u.code, selected: u.code === (incident.lead_unit || incident.unit) }, unitLabel(u.code))));
+  const tf = el("input", { value: listJoin(incident.task_force || []), placeholder: ui("cmd.task_force") });
   box.replaceChildren(page.can["incident.manage"] ? el("div", { class: "stack-form" }, leader, unitSel, tf, el("button", { class: "secondary", onclick: () =>
     act(() => api(`/api/v1/incidents/${id}/lead`, { method: "POST", body: { lead_leader: leader.value, lead_unit: unitSel.value,
       task_force: tf.value.split(/[、,，]/).map((s) => s.trim()).filter(Boolean) } }).then(() => saved(box))) }, ui("cmd.lead_save")))
@@ -101,14 +101,14 @@ function renderLead() {
 
 function renderUnits() {
   const box = document.getElementById("units-box");
-  const sel = el("select", {}, ...page.units.map((u) => el("option", { value: u.code }, u.name)));
+  const sel = el("select", {}, ...page.units.map((u) => el("option", { value: u.code }, unitLabel(u.code))));
   box.replaceChildren(el("ul", {}, ...incident.units.map((u) => el("li", {}, `${unitLabel(u.unit)} · ${ui(`role.${u.role}`)}`))),
     page.can["incident.manage"] ? el("div", { class: "row" }, sel, el("button", { class: "secondary", onclick: () =>
       act(() => api(`/api/v1/incidents/${id}/units`, { method: "POST", body: { unit: sel.value, role: "shared" } })) }, ui("cmd.share"))) : "");
 }
 
 function kindText(r) {
-  return r.kind === "follow_up" ? `${ui("rk.follow_up")}（${r.number}）` : ui(`rk.${r.kind}`);
+  return r.kind === "follow_up" ? `${ui("rk.follow_up")}${paren(r.number)}` : ui(`rk.${r.kind}`);
 }
 
 async function renderReports() {
@@ -119,7 +119,7 @@ async function renderReports() {
   box.replaceChildren(next ? el("div", { class: "next", dataset: { urgency: "ok" } },
     el("strong", {}, ui("cmd.next_report", { kind: ui(`rk.${next.kind}`), time: formatTime(next.deadline) })), " ",
     el("span", { class: "due", dataset: { deadline: next.deadline } }),
-    el("div", { class: "small muted" }, ui("cmd.rule", { rule: `${next.rule}（${next.source}）` })),
+    el("div", { class: "small muted" }, ui("cmd.rule", { rule: `${next.rule}${paren(next.source)}` })),
     !open && page.can["report.draft"] ? el("button", { class: "primary", "data-action": "draft", onclick: () =>
       act(() => api(`/api/v1/incidents/${id}/reports`, { method: "POST", body: { kind: next.kind }, headers: { "Idempotency-Key": crypto.randomUUID() } })) },
     `${ui("cmd.draft")}${ui(`rk.${next.kind}`)}`) : "") : el("p", { class: "muted" }, ui("cmd.no_report_due")));
@@ -181,10 +181,10 @@ function renderEditor(report) {
 function eventText(e) {
   const d = e.data || {};
   const label = page.labels.events[e.type] || e.type;
-  if (e.type === "incident.facts_updated") return `${label}：${Object.entries(d.changes || {}).map(([k, c]) => `${page.facts[k] ? page.facts[k].name : k} ${c.from ?? "—"}→${c.to}`).join("，")}`;
-  if (e.type === "incident.graded") return `${label}：${d.to ? page.grades[d.to].name : ui("cmd.ungraded")}${d.reason ? "（" + d.reason + "）" : ""}`;
-  if (d.report) return `${label}：${kindText(d.report)}`;
-  if (e.type === "incident.merged") return `${label}：${d.intake ? d.intake.title : ""}`;
+  if (e.type === "incident.facts_updated") return `${colon(label)}${commaJoin(Object.entries(d.changes || {}).map(([k, c]) => `${page.facts[k] ? page.facts[k].name : k} ${c.from ?? "—"}→${c.to}`))}`;
+  if (e.type === "incident.graded") return `${colon(label)}${d.to ? page.grades[d.to].name : ui("cmd.ungraded")}${d.reason ? paren(d.reason) : ""}`;
+  if (d.report) return `${colon(label)}${kindText(d.report)}`;
+  if (e.type === "incident.merged") return `${colon(label)}${d.intake ? d.intake.title : ""}`;
   return label;
 }
 
@@ -198,7 +198,7 @@ async function renderTimeline() {
     }
     const x = it.entry;
     return el("li", { class: `tl-entry${x.significant ? " significant" : ""}` }, el("time", {}, formatTime(x.at)),
-      el("span", {}, el("strong", {}, page.entry_kinds[x.kind] || x.kind), `：${x.text}`),
+      el("span", {}, el("strong", {}, colon(page.entry_kinds[x.kind] || x.kind)), x.text),
       el("span", { class: "small muted" }, x.author_name,
         x.significant ? (x.verified_at ? ` · ${ui("cmd.verified")} ${x.verified_by_name}` : page.can["incident.verify_entry"]
           ? [" · ", el("button", { class: "link", onclick: () => act(() => api(`/api/v1/incidents/${id}/entries/${x.id}/verify`, { method: "POST" }).then(renderTimeline)) }, ui("cmd.verify_entry"))] : "") : ""));

@@ -1,7 +1,7 @@
 // The incident list: filters, grade colours, live (new incidents arrive with a brief highlight).
 import { Live } from "./live.js";
 import { api, bindLiveState, formatTime, page, ui } from "./common.js";
-import { debounce, el, journalHead } from "./dom.js";
+import { colon, debounce, el, journalHead } from "./dom.js";
 import { categoryName, categoryOptions, gradeChip, statusText, unitLabel } from "./cmdcommon.js";
 
 const body = document.getElementById("incidents-body");
@@ -9,10 +9,10 @@ const status = document.getElementById("flt-status");
 const grade = document.getElementById("flt-grade");
 const category = document.getElementById("flt-category");
 const q = document.getElementById("flt-q");
-status.append(el("option", { value: "reported,responding,stabilised" }, `${ui("cmd.status")}：${ui("cmd.open")}`),
-  el("option", { value: "" }, `${ui("cmd.status")}：${ui("cmd.all")}`),
+status.append(el("option", { value: "reported,responding,stabilised" }, `${colon(ui("cmd.status"))}${ui("cmd.open")}`),
+  el("option", { value: "" }, `${colon(ui("cmd.status"))}${ui("cmd.all")}`),
   ...["reported", "responding", "stabilised", "closed"].map((s) => el("option", { value: s }, statusText(s))));
-grade.append(el("option", { value: "" }, `${ui("cmd.grade")}：${ui("cmd.all")}`),
+grade.append(el("option", { value: "" }, `${colon(ui("cmd.grade"))}${ui("cmd.all")}`),
   ...Object.entries(page.grades).map(([k, g]) => el("option", { value: k }, `${g.roman} ${g.name}`)),
   el("option", { value: "ungraded" }, ui("cmd.ungraded")));
 categoryOptions(category, { allowEmpty: true });

@@ -2,7 +2,7 @@
 // take / verify / merge / reject / duplicate, and possible duplicates for each.
 import { Live } from "./live.js";
 import { api, bindLiveState, formatTime, page, ui } from "./common.js";
-import { debounce, el, journalHead, toast } from "./dom.js";
+import { commaJoin, debounce, el, journalHead, paren, toast } from "./dom.js";
 import { categoryName, categoryOptions, localInputToIso, nowLocalInput, unitLabel } from "./cmdcommon.js";
 
 const form = document.getElementById("intake-form");
@@ -12,10 +12,10 @@ const me = page.user;
 for (const [k, v] of Object.entries(page.sources)) document.getElementById("f-source").append(el("option", { value: k }, v));
 categoryOptions(document.getElementById("f-category"));
 const loc = document.getElementById("f-location");
-for (const u of page.units) loc.append(el("option", { value: u.code, selected: u.code === page.unit.code }, `${u.name} ${u.code}`));
+for (const u of page.units) loc.append(el("option", { value: u.code, selected: u.code === page.unit.code }, `${unitLabel(u.code)} ${u.code}`));
 const factsBox = document.getElementById("f-facts");
 for (const [k, f] of Object.entries(page.facts)) {
-  factsBox.append(el("label", {}, `${f.name}（${f.unit}）`, el("input", { name: `fact_${k}`, type: "number", min: 0, step: "any", inputmode: "numeric" })));
+  factsBox.append(el("label", {}, `${f.name}${paren(f.unit.trim())}`, el("input", { name: `fact_${k}`, type: "number", min: 0, step: "any", inputmode: "numeric" })));
 }
 document.getElementById("f-received").value = nowLocalInput();
 
@@ -95,7 +95,7 @@ function item(i) {
     el("div", { class: "q-head" }, el("strong", {}, i.title), el("span", { class: "tag" }, ui(`status.${i.status}`))),
     el("div", { class: "small muted" }, `${categoryName(i.category)} · ${unitLabel(i.location_unit)} · ${page.sources[i.source] || i.source} · ${ui("cmd.received")} ${formatTime(i.received_at)}`,
       i.caller ? ` · ${i.caller}` : "", i.callback ? ` ${i.callback}` : ""),
-    Object.keys(i.facts).length ? el("div", { class: "small" }, Object.entries(i.facts).map(([k, v]) => `${page.facts[k] ? page.facts[k].name : k} ${v}${page.facts[k] ? page.facts[k].unit : ""}`).join("，")) : "",
+    Object.keys(i.facts).length ? el("div", { class: "small" }, commaJoin(Object.entries(i.facts).map(([k, v]) => `${page.facts[k] ? page.facts[k].name : k} ${v}${page.facts[k] ? page.facts[k].unit : ""}`))) : "",
     taken ? el("div", { class: "lease" }, ui("cmd.taken_by", { name: i.lease.name })) : "",
     el("div", { class: "q-actions" }, ...actions), dupBox);
   if (!taken) dupList(i, dupBox).catch(() => {});
