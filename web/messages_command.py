@@ -1,7 +1,31 @@
 """Labels of the command pages (merged into web.i18n.MESSAGES)."""
 
 # Units of the facts (人, 万元, 公顷 …) as English pages write them after a number.
-FACT_UNITS_EN: dict[str, str] = {"人": " people", "万元": " × 10k yuan", "公顷": " ha", "间": " houses", "米": " m"}
+FACT_UNITS_EN: dict[str, str] = {"人": " people", "万元": " × 10k yuan", "公顷": " ha", "间": " rooms", "米": " m"}
+
+# The seeded reporting rules and their sources (command/reports DEFAULT_RULES) on English pages. A rule a
+# jurisdiction writes itself is shown as written.
+RULE_TEXT_EN: dict[str, str] = {
+    "各级逐级上报不超过 2 小时": "Each level reports upward within 2 h",
+    "重大、特别重大突发事件 30 分钟内电话报告": "Major and particularly major: by phone within 30 min",
+    "重大、特别重大突发事件 1 小时内书面报告": "Major and particularly major: in writing within 1 h",
+    "江西：较大以上事件县级 2 小时内报市": "Jiangxi: relatively major and above, county to city within 2 h",
+    "一般、较大事件每日至少续报一次": "General and relatively major: a follow-up at least daily",
+    "未定级事件每日至少续报一次": "Ungraded: a follow-up at least daily",
+    "重大、特别重大事件每日至少续报两次": "Major and particularly major: a follow-up at least twice daily",
+    "处置结束后 24 小时内终报": "Final report within 24 h of the end of the response",
+    "[L] 《生产安全事故报告和调查处理条例》(国务院令第493号) 第十一条":
+        "[L] Regulations on Reporting, Investigating and Handling Production Safety Accidents "
+        "(State Council Decree 493), art. 11",
+    "[Q] 国务院应急办通知（2015）": "[Q] State Council Emergency Office notice (2015)",
+    "[Q] 《江西省突发事件应对条例》": "[Q] Jiangxi Province Regulations on Responding to Emergencies",
+    "[Q] 《生产安全事故信息报告和处置办法》(原总局令第21号) 第十条":
+        "[Q] Measures for Reporting and Handling Production Safety Accident Information "
+        "(former SAWS Order 21), art. 10",
+    "[P] 与一般事件相同": "[P] as for general incidents",
+    "[P] 「处置结束时终报」，时限为产品默认":
+        "[P] \"final report when the response ends\"; the time limit is a product default",
+}
 
 COMMAND_MESSAGES: dict[str, dict[str, str]] = {
     "zh": {
@@ -27,7 +51,8 @@ COMMAND_MESSAGES: dict[str, dict[str, str]] = {
         "cmd.exercise": "演练",
         "cmd.save": "保存接报（Ctrl+Enter）",
         "cmd.saved": "已登记接报",
-        "cmd.shortcuts": "Tab 切换，Ctrl+Enter 保存；Esc 清空",
+        "cmd.shortcuts": "Tab 切换，Ctrl+Enter 保存；连按两次 Esc 清空",
+        "cmd.escape_again": "再按一次 Esc 清空表单",
         "cmd.queue_empty": "暂无待核实接报",
         "cmd.take": "我来核实",
         "cmd.release": "放回",
@@ -165,7 +190,8 @@ COMMAND_MESSAGES: dict[str, dict[str, str]] = {
         "cmd.exercise": "Drill",
         "cmd.save": "Save (Ctrl+Enter)",
         "cmd.saved": "Report recorded",
-        "cmd.shortcuts": "Tab moves, Ctrl+Enter saves; Esc clears",
+        "cmd.shortcuts": "Tab moves, Ctrl+Enter saves; Esc twice clears",
+        "cmd.escape_again": "Press Esc again to clear the form",
         "cmd.queue_empty": "Nothing waiting to be verified",
         "cmd.take": "I'll verify",
         "cmd.release": "Release",

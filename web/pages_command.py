@@ -21,7 +21,7 @@ from core.problems import Problem
 from core.units import service as units
 from core.units.models import JURISDICTION_KINDS
 from web.i18n import unit_name
-from web.messages_command import FACT_UNITS_EN
+from web.messages_command import FACT_UNITS_EN, RULE_TEXT_EN
 from web.pages import _lang, _login_redirect, _principal, _render, _runtime, error_page
 
 
@@ -45,6 +45,7 @@ async def _context(request: Request, principal: Principal) -> dict[str, Any]:
             "can": {p: principal.can(p) for p in ("intake.create", "intake.verify", "incident.grade",
                                                    "incident.manage", "incident.verify_entry", "report.draft",
                                                    "report.sign")},
+            "rule_text": RULE_TEXT_EN if lang == "en" else {},
             "exercise": request.query_params.get("exercise") in ("1", "true")}
 
 

@@ -112,9 +112,11 @@ async def notices_page(request: Request) -> Response:
         unit = await units.get_visible(session, principal, principal.unit_code)
         tz = await units.timezone_of(session, unit.code, runtime.settings.default_tz)
         subs = [u.as_doc() for u in await subordinate_duty_units(session, principal)]
+        parent = await session.get(units.Unit, unit.parent_code) if unit.parent_code else None
     lang = request.cookies.get("yingji_lang") or principal.lang
     return _render(request, "duty_notices.html", principal, unit=unit,
                    page={"tz": tz, "unit": unit.as_doc(), "subunits": subs,
+                         "parent": parent.as_doc() if parent else None,
                          "can_send": principal.can("duty.notice.send"),
                          "urgency": {k: v[0 if lang == "zh" else 1] for k, v in URGENCY.items()}})
 
@@ -143,7 +145,12 @@ async def log_print(request: Request) -> Response:
                                 if len(shifts) > 1 else ""})
     lang = request.cookies.get("yingji_lang") or principal.lang
     index = {e.id: i + 1 for i, e in enumerate(entries)}
-    rows: list[dict[str, Any]] = [{"n": index[e.id], "time": e.at.astimezone(tz).strftime("%H:%M"),
+    # A 24-hour shift crosses midnight: a time on another calendar day than the duty date says which.
+    def when(at: Any) -> str:
+        local = at.astimezone(tz)
+        return local.strftime("%H:%M") if local.date() == day else local.strftime("%Y-%m-%d %H:%M")
+
+    rows: list[dict[str, Any]] = [{"n": index[e.id], "time": when(e.at),
                                    "kind": _kinds(lang).get(e.kind, e.kind), "counterpart": e.counterpart,
                                    "summary": e.summary, "author": e.author_name,
                                    "corrects": index.get(e.corrects_id or "")} for e in entries]

@@ -15,7 +15,10 @@ from core.db import UnitOfWork
 from core.orm import iso, new_id, utcnow
 from core.problems import conflict, forbidden
 from core.timers import service as timers
+from core.timers.models import Timer
 from core.units import service as units
+from core.units.models import Unit
+from core.units.paths import path_of
 from duty.common import subordinate_duty_units, zone
 from duty.reports.models import DailyReport, DailyReportMiss
 from duty.rosters import shifts as shiftmath
@@ -91,6 +94,27 @@ async def schedule_day(uow: UnitOfWork, *, unit: str, day: date) -> None:
     await timers.ensure(uow, kind=DEADLINE_TIMER, ref=f"{unit}:{day}", due_at=deadline)
     if deadline - REMIND_BEFORE > utcnow():
         await timers.ensure(uow, kind=REMIND_TIMER, ref=f"{unit}:{day}", due_at=deadline - REMIND_BEFORE)
+
+
+async def reschedule(uow: UnitOfWork, *, unit: str) -> None:
+    """`unit`'s report deadline changed: move the pending deadline and reminder timers of it and of
+    the units under it (which may inherit the rule) to the deadline now in force."""
+    session = uow.session
+    path = await path_of(session, unit)
+    below = set((await session.execute(select(Unit.code).where(Unit.path.like(path + "%")))).scalars())
+    pending = (await session.execute(select(Timer).where(
+        Timer.kind.in_((DEADLINE_TIMER, REMIND_TIMER)), Timer.state == "scheduled"))).scalars().all()
+    now = utcnow()
+    for timer in pending:
+        code, day = timer.ref.rsplit(":", 1)
+        if code not in below:
+            continue
+        deadline = await deadline_of(session, code, date.fromisoformat(day))
+        due = deadline if timer.kind == DEADLINE_TIMER else deadline - REMIND_BEFORE
+        if timer.kind == REMIND_TIMER and due <= now:
+            await timers.cancel(uow, kind=timer.kind, ref=timer.ref)
+        elif due != timer.due_at:
+            await timers.schedule(uow, kind=timer.kind, ref=timer.ref, due_at=due)
 
 
 async def on_deadline(uow: UnitOfWork, *, unit: str, day: date) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from core.api import Api, Ctx, Reply
 from core.db import UnitOfWork
 from core.units import service as units
+from duty.reports import service as reports
 from duty.rules import schemas, service
 
 api = Api("duty")
@@ -23,4 +24,7 @@ async def get_rules(ctx: Ctx) -> Reply:
 @api.patch("/duty/rules/{unit}", summary="Set or clear a unit's own duty rules", body=schemas.RULES_UPDATE,
            response=schemas.RULES, permission="duty.rules.manage")
 async def update_rules(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    return Reply(200, await service.update(uow, by=ctx.principal, unit_code=ctx.path["unit"], changes=body))
+    view = await service.update(uow, by=ctx.principal, unit_code=ctx.path["unit"], changes=body)
+    if "daily_report_deadline" in body:  # the report timers already set follow the new deadline
+        await reports.reschedule(uow, unit=ctx.path["unit"])
+    return Reply(200, view)

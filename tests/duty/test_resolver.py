@@ -372,11 +372,11 @@ async def _check_scenario(url: str, sc: Scenario) -> None:
             for t in sorted(instants):
                 rows = await resolver.holders_at(session, unit=code, at=t)
                 assert [r["post"] for r in rows] == posts, t  # exactly one row per post
-                for p, row in enumerate(rows):
-                    assert row["holder"] is not None, (t, row)
+                for p, held in enumerate(rows):
+                    assert held["holder"] is not None, (t, held)
                     want = expected(p, t)
-                    assert (row["holder"]["id"], row["source"]) == want, (t, row, want)
-                    seg = lines[row["post"]][bisect.bisect_right(seg_starts[row["post"]], t) - 1]
+                    assert (held["holder"]["id"], held["source"]) == want, (t, held, want)
+                    seg = lines[held["post"]][bisect.bisect_right(seg_starts[held["post"]], t) - 1]
                     assert seg.start <= t < seg.end
                     assert (seg.user_id, seg.source) == want, (t, seg, want)
     finally:

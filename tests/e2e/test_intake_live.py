@@ -116,7 +116,9 @@ async def test_county_intake_reaches_city_queue_incidents_and_inbox_live(live_se
         assert await city_queue.locator("#queue-empty").is_hidden()
 
         # The county verifies it: an incident. The city's list shows it, highlighted, at once.
-        await mine.locator('[data-action="verify"]').click()
+        verify = mine.locator('[data-action="verify"]')
+        assert (await verify.inner_text()).strip() == "属实，立为事件"
+        await verify.click()
         await mine.wait_for(state="detached")
         row = city_incidents.locator("#incidents-body tr", has_text=TITLE)
         await row.wait_for()
@@ -131,14 +133,18 @@ async def test_county_intake_reaches_city_queue_incidents_and_inbox_live(live_se
         leader = await new_page(browser)
         await sign_in(leader, live_server.url, "lead.360702", DEMO_PASSWORD, f"/incidents/{incident_id}")
         await wait_connected(leader)
-        await leader.locator('[data-action="draft"]').click()
+        draft = leader.locator('[data-action="draft"]')
+        assert (await draft.inner_text()).strip() == "起草首报"
+        await draft.click()
         form = leader.locator("#editor form.report-form")
         await form.wait_for()
         assert "首报" in await form.locator("h3").inner_text()
         assert "沙石镇埠上村三组" in await form.locator('input[name="place"]').input_value()
         await form.locator('textarea[name="measures"]').fill("区应急局、消防救援大队已赶赴现场组织救援。")
-        await leader.screenshot(path=str(_artifact("incident-draft-zh-desk")), full_page=True)
-        await form.locator('[data-action="sign"]').click()
+        await leader.screenshot(path=str(_artifact("intake-live-draft-zh-desk")), full_page=True)
+        sign = form.locator('[data-action="sign"]')
+        assert (await sign.inner_text()).strip() == "签发并报出"
+        await sign.click()
         await leader.locator('#reports li[data-status="submitted"]').wait_for()
         await form.wait_for(state="detached")
 
@@ -149,7 +155,7 @@ async def test_county_intake_reaches_city_queue_incidents_and_inbox_live(live_se
         text = await item.inner_text()
         assert "首报" in text and "未阅" in text and number in text, text
         assert "区应急局、消防救援大队" in text, leader.js_errors
-        await item.locator('[data-action="read"]').click()
+        await item.locator('[data-action="read"]', has_text="已阅").click()
         await city_inbox.locator("#inbox > li.read", has_text=TITLE).wait_for()
         assert "未阅" not in await item.inner_text()
 

@@ -39,7 +39,7 @@ function reportCell(r) {
 }
 
 // Column labels, for the phone layout where each row becomes a card.
-const labelsOf = [...document.querySelectorAll("#board thead th")].map((th) => th.textContent);
+const labelsOf = [...document.querySelectorAll("#board thead th")].map((th) => colon(th.textContent));
 const cell = (i, attrs, ...children) => el("td", { ...attrs, "data-label": labelsOf[i] }, ...children);
 const withLabel = (i, td) => { td.dataset.label = labelsOf[i]; return td; };
 
@@ -59,7 +59,7 @@ async function load() {
     el("th", {}, unitName(units[u.unit]) || u.name),
     cell(1, {}, names(u.duty, ["leader"])),
     cell(2, {}, names(u.duty, ["chief"])),
-    cell(3, {}, officers(u.duty)),
+    cell(3, { class: "officers" }, officers(u.duty)),
     cell(4, { class: "phone" }, u.phone ? el("a", { href: `tel:${u.phone}` }, u.phone) : "—"),
     withLabel(5, rollcallCell(u.last_rollcall)),
     withLabel(6, reportCell(u.daily_report)),
@@ -69,7 +69,7 @@ async function load() {
   summary(rows);
 }
 
-if (page.can_rollcall) {
+if (page.can_rollcall && page.subunits.length) {
   rcForm.hidden = false;
   rcForm.addEventListener("submit", async (ev) => {
     ev.preventDefault();

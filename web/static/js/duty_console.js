@@ -69,12 +69,12 @@ async function loadTodo() {
       ui("duty.sign")));
     }
     if (n.reply_required) {
-      const input = el("input", { placeholder: ui("duty.reply_placeholder"), class: "reply-input" });
-      actions.push(input, el("button", { class: "secondary", onclick: () => act(async () => {
-        if (!input.value.trim()) return;
+      const input = el("input", { placeholder: ui("duty.reply_placeholder"), class: "reply-input", "aria-label": ui("duty.reply") });
+      actions.push(el("div", { class: "reply-row" }, input, el("button", { class: "secondary", "data-action": "reply", onclick: () => act(async () => {
+        if (!input.value.trim()) { input.focus(); return; }
         await api(`/api/v1/notices/${n.id}/reply`, { method: "POST", body: { text: input.value.trim() } });
         await loadTodo();
-      }, ui("duty.done")) }, ui("duty.reply")));
+      }, ui("duty.done")) }, ui("duty.reply"))));
     }
     const urg = page.urgency[n.urgency] || n.urgency;
     items.push({ at: n.signfor_deadline, node: card("notice", `${ui("duty.notice")}${bracket(urg)}${n.title}`,

@@ -5,7 +5,7 @@ import { bracket, colon, debounce, el, journalHead, tickDeadlines, toast } from 
 
 const outbox = document.getElementById("outbox");
 const inbox = document.getElementById("inbox");
-const unitName = Object.fromEntries(page.subunits.map((u) => [u.code, nameOf(u)]));
+const unitName = Object.fromEntries([page.parent, ...page.subunits].filter(Boolean).map((u) => [u.code, nameOf(u)]));
 
 if (page.can_send && page.subunits.length) {
   document.getElementById("send-card").hidden = false;
@@ -49,16 +49,31 @@ async function loadOut() {
         r.status === "pending" ? el("span", { class: "small due", dataset: { deadline: n.signfor_deadline } }) : ""))));
   }));
   document.getElementById("outbox-empty").hidden = rows.length > 0;
+  // A duty room with nobody below it sends nothing: the received notices are all it needs.
+  const outboxCard = document.getElementById("outbox-card");
+  outboxCard.hidden = !rows.length && !(page.can_send && page.subunits.length);
+  document.getElementById("notices-grid").hidden = outboxCard.hidden && document.getElementById("send-card").hidden;
 }
 
 async function loadIn() {
   const rows = await api("/api/v1/notices");
-  inbox.replaceChildren(...rows.map((n) => el("li", { dataset: { id: n.id } },
-    el("strong", {}, `${bracket(page.urgency[n.urgency])}${n.title}`), el("p", {}, n.body),
-    n.mine.status === "pending" ? el("button", { class: "primary", onclick: async () => {
-      await api(`/api/v1/notices/${n.id}/sign`, { method: "POST" });
-      await loadIn();
-    } }, ui("duty.sign")) : el("span", { class: "muted" }, statusText(n.mine)))));
+  inbox.replaceChildren(...rows.map((n) => {
+    const pending = n.mine.status === "pending";
+    return el("li", { dataset: { id: n.id, state: n.mine.status } },
+      el("strong", {}, `${bracket(page.urgency[n.urgency])}${n.title}`),
+      el("div", { class: "small muted" }, `${unitName[n.from_unit] || n.created_by_name} · ${formatTime(n.created_at)}`),
+      el("p", {}, n.body),
+      pending ? el("div", { class: "sign-row" }, el("button", { class: "primary", "data-action": "sign", onclick: async () => {
+        try {
+          await api(`/api/v1/notices/${n.id}/sign`, { method: "POST" });
+          await loadIn();
+        } catch (e) {
+          toast(ui("duty.error", { msg: e.message }), true);
+        }
+      } }, ui("duty.sign")), el("span", { class: "due", dataset: { deadline: n.signfor_deadline } }))
+        : el("span", { class: "muted" }, statusText(n.mine)),
+      n.reply_required && n.mine.status !== "replied" ? el("p", { class: "small" }, el("a", { href: "/duty" }, ui("duty.reply_on_console"))) : "");
+  }));
   document.getElementById("inbox-empty").hidden = rows.length > 0;
 }
 

@@ -107,6 +107,9 @@ function renderUnits() {
       act(() => api(`/api/v1/incidents/${id}/units`, { method: "POST", body: { unit: sel.value, role: "shared" } })) }, ui("cmd.share"))) : "");
 }
 
+/** A seeded rule's name or source in the page's language (rules a unit wrote are shown as written). */
+const ruleText = (text) => (page.rule_text && page.rule_text[text]) || text;
+
 function kindText(r) {
   return r.kind === "follow_up" ? `${ui("rk.follow_up")}${paren(r.number)}` : ui(`rk.${r.kind}`);
 }
@@ -117,17 +120,17 @@ async function renderReports() {
   const box = document.getElementById("next-report");
   const open = reports.find((r) => r.status === "draft");
   box.replaceChildren(next ? el("div", { class: "next", dataset: { urgency: "ok" } },
-    el("strong", {}, ui("cmd.next_report", { kind: ui(`rk.${next.kind}`), time: formatTime(next.deadline) })), " ",
+    el("strong", {}, ui("cmd.next_report", { kind: ui(`rk.${next.kind}`), time: formatTime(next.deadline) })), " · ",
     el("span", { class: "due", dataset: { deadline: next.deadline } }),
-    el("div", { class: "small muted" }, ui("cmd.rule", { rule: `${next.rule}${paren(next.source)}` })),
+    el("div", { class: "small muted" }, ui("cmd.rule", { rule: `${ruleText(next.rule)}${paren(ruleText(next.source))}` })),
     !open && page.can["report.draft"] ? el("button", { class: "primary", "data-action": "draft", onclick: () =>
       act(() => api(`/api/v1/incidents/${id}/reports`, { method: "POST", body: { kind: next.kind }, headers: { "Idempotency-Key": crypto.randomUUID() } })) },
     `${ui("cmd.draft")}${ui(`rk.${next.kind}`)}`) : "") : el("p", { class: "muted" }, ui("cmd.no_report_due")));
   document.getElementById("reports").replaceChildren(...reports.map((r) => el("li", { class: `r-${r.status}`, dataset: { id: r.id, status: r.status } },
     el("strong", {}, kindText(r)), ` · ${ui(`rs.${r.status}`)}`,
     r.submitted_at ? ` · ${formatTime(r.submitted_at)} ${r.to_unit ? ui("cmd.to_unit", { unit: unitLabel(r.to_unit) }) : ""}` : "",
-    r.on_time === true ? el("span", { class: "ok-tag" }, ` ${ui("cmd.on_time")}`) : r.on_time === false ? el("span", { class: "overdue" }, ` ${ui("cmd.late")}`) : "",
-    r.status === "submitted" ? el("a", { class: "small", href: `/reports/${r.id}/print`, target: "_blank" }, ` ${ui("cmd.print")}`) : "")));
+    r.on_time === true ? [" ", el("span", { class: "ok-tag" }, ui("cmd.on_time"))] : r.on_time === false ? [" ", el("span", { class: "overdue" }, ui("cmd.late"))] : "",
+    r.status === "submitted" ? [" · ", el("a", { class: "small", href: `/reports/${r.id}/print`, target: "_blank" }, ui("cmd.print"))] : "")));
   if (open && open.unit !== page.unit.code) {
     renderEditor(null);
     document.getElementById("editor").replaceChildren(el("p", { class: "muted draft-elsewhere" },

@@ -48,9 +48,21 @@ async function save() {
 }
 
 form.addEventListener("submit", (ev) => { ev.preventDefault(); save(); });
+let lastEscape = 0;
 form.addEventListener("keydown", (ev) => {
   if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); save(); }
-  if (ev.key === "Escape") { form.reset(); document.getElementById("f-received").value = nowLocalInput(); }
+  // Esc twice (within two seconds) clears the form: one stray Esc at 3 a.m. must not lose a call.
+  if (ev.key === "Escape") {
+    if (Date.now() - lastEscape < 2000) {
+      form.reset();
+      document.getElementById("f-received").value = nowLocalInput();
+      document.getElementById("f-title").focus();
+      lastEscape = 0;
+    } else {
+      lastEscape = Date.now();
+      toast(ui("cmd.escape_again"));
+    }
+  }
   // Enter in a one-line field moves on, like Tab: nothing is saved half-filled by accident.
   if (ev.key === "Enter" && !ev.ctrlKey && ev.target.tagName === "INPUT") {
     ev.preventDefault();
