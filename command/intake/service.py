@@ -183,7 +183,9 @@ async def _point(session: AsyncSession, lat: float | None, lon: float | None, un
 
 async def duplicates(session: AsyncSession, by: Principal, intake: Intake) -> list[dict[str, Any]]:
     """Open incidents and pending intakes of the same category family, near in space and time."""
-    family = intake.category.split(".")[0]
+    # Same kind of thing: the category down to its second level (a landslide and a collapse are both
+    # geological hazards; a flood is not).
+    family = ".".join(intake.category.split(".")[:2])
     when = intake.occurred_at or intake.received_at
     here = await _point(session, intake.lat, intake.lon, intake.location_unit)
     out: list[dict[str, Any]] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from core.orm import iso, new_id, utcnow
 from core.problems import conflict, forbidden, invalid, not_found
 from core.states import next_state
 from core.timers import service as timers
+from core.units import service as units
 from core.units.models import Unit
 from core.units.paths import ancestors_from_path, path_of
 
@@ -168,12 +170,14 @@ async def on_timer(uow: UnitOfWork, *, incident_id: str, payload: dict[str, Any]
                           "rule": owed["rule"], "to": "duty_leader" if overdue else "duty_officer"})
 
 
-def prefill(incident: Incident, unit: Unit | None, previous: InfoReport | None) -> dict[str, Any]:
+def prefill(incident: Incident, unit: Unit | None, previous: InfoReport | None,
+            tz: str = "Asia/Shanghai") -> dict[str, Any]:
+    """The report's fields from the incident (times as people write them: local, 24-hour)."""
     facts = incident.facts
     base = dict(previous.content) if previous else {}
     base.update({
         "unit": unit.name if unit else incident.unit_code,
-        "time": iso(incident.occurred_at or incident.received_at),
+        "time": (incident.occurred_at or incident.received_at).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
         "place": incident.address,
         "category": incident.category,
         "deaths": facts.get("deaths", 0), "injured": facts.get("injured", 0), "missing": facts.get("missing", 0),
@@ -216,7 +220,8 @@ async def draft(uow: UnitOfWork, *, by: Principal, incident_id: str, kind: str,
     previous = max(submitted, key=lambda r: r.submitted_at or r.created_at) if submitted else None
     number = 1 + sum(1 for r in submitted if r.kind == "follow_up") if kind == "follow_up" else 0
     unit = await session.get(Unit, by.unit_code)
-    body = {**prefill(incident, unit, previous), **(content or {})}
+    tz = await units.timezone_of(session, incident.unit_code, "Asia/Shanghai")
+    body = {**prefill(incident, unit, previous, tz), **(content or {})}
     due, rule = await deadline_for(session, incident, kind, previous)
     report = InfoReport(id=new_id(), incident_id=incident.id, unit_code=by.unit_code, kind=kind, number=number,
                         previous_id=previous.id if previous else None, content=body,
@@ -241,9 +246,16 @@ async def get_visible(session: AsyncSession, by: Principal, report_id: str) -> t
     return report, incident
 
 
+def _own(report: InfoReport, by: Principal) -> None:
+    """Only the reporting unit edits, signs or discards its report; a superior reads it."""
+    if report.unit_code != by.unit_code:
+        raise forbidden("only the reporting unit's duty room edits and signs off its report")
+
+
 async def edit(uow: UnitOfWork, *, by: Principal, report_id: str, content: dict[str, Any],
                changes: str | None = None) -> InfoReport:
     report, incident = await get_visible(uow.session, by, report_id)
+    _own(report, by)
     report.status = next_state(REPORT_TRANSITIONS, report.status, "edit", what="report")
     report.content = {**report.content, **content}
     if changes is not None:
@@ -258,6 +270,7 @@ async def sign(uow: UnitOfWork, *, by: Principal, report_id: str) -> InfoReport:
     if not by.can("report.sign"):
         raise forbidden("signing off reports (签发) is for duty leaders")
     report, incident = await get_visible(session, by, report_id)
+    _own(report, by)
     report.status = next_state(REPORT_TRANSITIONS, report.status, "sign", what="report")
     now = utcnow()
     report.signed_by, report.signed_by_name, report.signed_at = by.user_id, by.name, now
@@ -287,6 +300,7 @@ async def return_to_draft(uow: UnitOfWork, *, by: Principal, report_id: str) -> 
 
 async def discard(uow: UnitOfWork, *, by: Principal, report_id: str) -> InfoReport:
     report, incident = await get_visible(uow.session, by, report_id)
+    _own(report, by)
     report.status = next_state(REPORT_TRANSITIONS, report.status, "discard", what="report")
     await incidents.emit(uow, incident, "report.discarded", {"report": report.as_doc()})
     return report

@@ -75,9 +75,10 @@ async def board(session: AsyncSession, by: Principal, *, of: str | None = None) 
         state = "filed" if report else ("overdue" if now > deadline else "pending")
         on = online.get(u.code)
         out.append({
-            "unit": u.code, "name": u.name, "phone": u.phone,
+            "unit": u.code, "name": u.name, "name_en": u.name_en, "phone": u.phone,
             "duty": await holders_at(session, unit=u.code, at=now),
-            "last_rollcall": ({"id": last[1].id, "started_at": iso(last[1].started_at), **last[0].as_doc()}
+            "last_rollcall": ({"id": last[1].id, "started_at": iso(last[1].started_at),
+                               "deadline": iso(last[1].deadline), **last[0].as_doc()}
                               if last else None),
             "daily_report": {"date": day.isoformat(), "state": state, "deadline": iso(deadline),
                              "kind": report.kind if report else None, "late": report.late if report else None},
