@@ -83,3 +83,27 @@ export const commaJoin = (items) => items.join(ui("duty.comma"));
 export async function journalHead(api) {
   return (await api("/api/v1/events?latest=true&limit=1")).head;
 }
+
+/** Upload one file (multipart); resolves to the attachment document, whose id attaches it. */
+export async function uploadFile(file) {
+  const data = new FormData();
+  data.append("file", file, file.name);
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+  const res = await fetch("/api/v1/attachments", { method: "POST", body: data, credentials: "same-origin",
+    headers: { "X-CSRF-Token": csrf, Accept: "application/json" } });
+  const doc = await res.json();
+  if (!res.ok) {
+    const err = new Error(`${file.name}: ${doc.detail || res.statusText}`);
+    err.problem = doc;
+    throw err;
+  }
+  return doc;
+}
+
+/** Links to a thing's attachments ("" when it has none). */
+export function attachmentList(files) {
+  if (!files || !files.length) return "";
+  const kib = (n) => (n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
+  return el("ul", { class: "files" }, ...files.map((f) => el("li", {},
+    el("a", { href: f.url, download: f.filename }, f.filename), el("span", { class: "small muted" }, ` ${kib(f.size)}`))));
+}

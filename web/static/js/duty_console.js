@@ -2,7 +2,7 @@
 // handover; the duty log with keyboard-first quick entry. Everything reloads on its journal events.
 import { Live } from "./live.js";
 import { api, bindLiveState, formatTime, page, ui, unitName as nameOf } from "./common.js";
-import { bracket, debounce, el, journalHead, listJoin, tickDeadlines, toast } from "./dom.js";
+import { attachmentList, bracket, debounce, el, journalHead, listJoin, tickDeadlines, toast } from "./dom.js";
 
 const unit = page.unit.code;
 const me = page.user;
@@ -46,12 +46,13 @@ function card(kind, title, deadline, actions, extra, cls = "") {
 }
 
 async function loadTodo() {
-  const [rollcalls, inbox, today, handovers, swaps] = await Promise.all([
+  const [rollcalls, inbox, today, handovers, swaps, owed] = await Promise.all([
     api("/api/v1/rollcalls?pending=true"),
     api("/api/v1/notices"),
     api(`/api/v1/duty/daily-reports/today?unit=${unit}`),
     api(`/api/v1/duty/handovers?unit=${unit}`),
     api(`/api/v1/duty/swaps?unit=${unit}&status=requested`),
+    api(`/api/v1/reports/owed?unit=${unit}`).catch(() => []),
   ]);
   const items = [];
   for (const rc of rollcalls) {
@@ -78,7 +79,7 @@ async function loadTodo() {
     }
     const urg = page.urgency[n.urgency] || n.urgency;
     items.push({ at: n.signfor_deadline, node: card("notice", `${ui("duty.notice")}${bracket(urg)}${n.title}`,
-      n.mine.status === "pending" ? n.signfor_deadline : null, actions, el("p", { class: "small notice-body" }, n.body),
+      n.mine.status === "pending" ? n.signfor_deadline : null, actions, [el("p", { class: "small notice-body" }, n.body), attachmentList(n.attachments)],
       `urgency-${n.urgency}`) });
   }
   if (today.required && !today.report) {
@@ -106,6 +107,13 @@ async function loadTodo() {
     }
   }
   // A roll-call's window is minutes: it always leads. Then by deadline, so overdue items come next.
+  for (const o of owed) {
+    // An information report this duty room owes (首报/续报/终报): straight to the incident to draft it.
+    const kind = o.kind === "follow_up" ? `${ui("rk.follow_up")}（${o.number}）` : ui(`rk.${o.kind}`);
+    items.push({ at: o.deadline, node: card("report", `${kind} · ${o.incident.number} ${o.incident.title}`, o.deadline,
+      [el("a", { class: "secondary button", href: `/incidents/${o.incident.id}` }, ui("duty.open_incident"))],
+      el("p", { class: "small muted" }, o.rule || "")) });
+  }
   items.sort((a, b) => (b.node.dataset.kind === "rollcall") - (a.node.dataset.kind === "rollcall") || new Date(a.at) - new Date(b.at));
   todo.replaceChildren(...items.map((i) => i.node));
   todoEmpty.hidden = items.length > 0;
@@ -266,7 +274,8 @@ const reloadLog = debounce(() => loadLog().catch(() => {}));
 
 function onEvent(ev) {
   const t = ev.type;
-  if (t.startsWith("duty.rollcall") || t.startsWith("duty.notice") || t.startsWith("duty.daily_report")) reloadTodo();
+  if (t.startsWith("duty.rollcall") || t.startsWith("duty.notice") || t.startsWith("duty.daily_report")
+    || t.startsWith("report.") || t === "incident.created" || t === "incident.closed") reloadTodo();
   if (t.startsWith("duty.handover")) { reloadHandover(); reloadTodo(); }
   if (t.startsWith("duty.roster") || t.startsWith("duty.override") || t.startsWith("duty.swap")) { reloadHolders(); reloadTodo(); }
   if (t.startsWith("duty.log")) reloadLog();

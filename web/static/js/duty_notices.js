@@ -1,7 +1,7 @@
 // Notices: send down the hierarchy, follow sign-for live; the inbox of notices addressed to me.
 import { Live } from "./live.js";
 import { api, bindLiveState, formatTime, page, shortTime, ui, unitName as nameOf } from "./common.js";
-import { bracket, colon, debounce, el, journalHead, tickDeadlines, toast } from "./dom.js";
+import { attachmentList, bracket, colon, debounce, el, journalHead, tickDeadlines, toast, uploadFile } from "./dom.js";
 
 const outbox = document.getElementById("outbox");
 const inbox = document.getElementById("inbox");
@@ -19,8 +19,11 @@ if (page.can_send && page.subunits.length) {
     const d = new FormData(form);
     const units = d.getAll("units");
     try {
+      const files = [...document.getElementById("notice-files").files];
+      const attachments = [];
+      for (const f of files) attachments.push((await uploadFile(f)).id);
       await api("/api/v1/notices", { method: "POST", headers: { "Idempotency-Key": crypto.randomUUID() }, body: {
-        title: d.get("title"), body: d.get("body"), urgency: d.get("urgency"), units,
+        title: d.get("title"), body: d.get("body"), urgency: d.get("urgency"), units, attachments,
         reply_required: d.get("reply_required") === "on", signfor_minutes: Number(d.get("signfor_minutes")) } });
       form.reset();
       toast(ui("duty.done"));
@@ -62,7 +65,7 @@ async function loadIn() {
     return el("li", { dataset: { id: n.id, state: n.mine.status } },
       el("strong", {}, `${bracket(page.urgency[n.urgency])}${n.title}`),
       el("div", { class: "small muted" }, `${unitName[n.from_unit] || n.created_by_name} · ${formatTime(n.created_at)}`),
-      el("p", {}, n.body),
+      el("p", {}, n.body), attachmentList(n.attachments),
       pending ? el("div", { class: "sign-row" }, el("button", { class: "primary", "data-action": "sign", onclick: async () => {
         try {
           await api(`/api/v1/notices/${n.id}/sign`, { method: "POST" });
