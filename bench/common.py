@@ -466,3 +466,61 @@ def service_pids() -> dict[str, list[int]]:
         elif comm.startswith("redis-server"):
             found["redis"].append(int(entry))
     return found
+
+
+class BusProbe:
+    """A Redis subscriber on the installation's channel: when each event reached the bus (a peer
+    worker can have it no sooner). Separates the publishing worker's delay from the rest."""
+
+    def __init__(self, redis_url: str, database_url: str) -> None:
+        self.redis_url = redis_url
+        self.database_url = database_url
+        self.arrivals: dict[int, float] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        from core.db import Database
+        from core.migrate import installation_id
+
+        db = Database(self.database_url, pool_size=1)
+        try:
+            async with db.read() as session:
+                channel = f"yingji:{await installation_id(session)}:journal"
+        finally:
+            await db.dispose()
+        ready = asyncio.get_running_loop().create_future()
+        self._task = asyncio.create_task(self._listen(channel, ready))
+        await asyncio.wait_for(ready, 10)
+
+    async def _listen(self, channel: str, ready: asyncio.Future[None]) -> None:
+        import redis.asyncio as aioredis
+
+        while True:
+            client = aioredis.Redis.from_url(self.redis_url)
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(channel)
+                if not ready.done():
+                    ready.set_result(None)
+                while True:
+                    msg = await pubsub.get_message(timeout=1.0)
+                    if msg is None:
+                        continue
+                    t = time.time()
+                    data = msg["data"]
+                    seq = int(data[7:data.index(b",")]) if data.startswith(b'{"seq":') else orjson.loads(data)["seq"]
+                    self.arrivals.setdefault(seq, t)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # killed by someone's CLIENT KILL: subscribe again; those seqs go unmeasured
+                await asyncio.sleep(0.05)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                    await client.aclose()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task

@@ -22,6 +22,7 @@ from typing import Any
 from bench.common import (
     CITY,
     CITY_USERS,
+    BusProbe,
     CpuWindow,
     Profiler,
     Results,
@@ -74,6 +75,8 @@ async def run(services: Services, results: Results, args: Any) -> None:
         h_start = await journal_head(url)
         groups = {"servers": [server.proc.pid, *server.worker_pids()], "clients": pool.pids,
                   "bench": [os.getpid()], **service_pids()}
+        probe = BusProbe(services.redis_url, url)
+        await probe.start()
         profiler = Profiler(args.profile, "latency-worker", server.worker_pids(), args.duration)
         cpu = CpuWindow(groups)
         note(f"latency: writing {args.rate}/s for {args.duration}s ({writer.ref}); background busy {background}%")
@@ -83,6 +86,7 @@ async def run(services: Services, results: Results, args: Any) -> None:
         t_wait = time.monotonic()
         stats = await pool.finish(h_end, within=30)
         drain_s = time.monotonic() - t_wait
+        await probe.stop()
         profiler.wait()
         expected = await visible_seqs(url, unit=CITY, since=h_start, upto=h_end)
         comp = completeness(stats, expected)
@@ -99,6 +103,7 @@ async def run(services: Services, results: Results, args: Any) -> None:
                     last_screen[seq] = ms
         ordered = sorted(lats)
         every = sorted(last_screen.values())
+        hops = sorted((probe.arrivals[s] - ref[s]) * 1000 for s in last_screen if s in probe.arrivals)
         params: dict[str, Any] = {
             "clients": ready["ok"], "workers": args.workers, "rate": args.rate, "duration_s": args.duration,
             "ref": writer.ref, "writer": args.writer, "database": "postgresql", "bus": "redis",
@@ -108,6 +113,9 @@ async def run(services: Services, results: Results, args: Any) -> None:
             **wrote, **cpu_used, "drain_s": r(drain_s), "background_busy_pct": background,
             # Someone else's CLIENT KILL on the shared redis-server shows up here (the feed then fills).
             "bus_interruptions": server.log_count("redis subscription lost"),
+            # From the reference to the event's arrival at a Redis subscriber: how long the
+            # publishing side took (a peer worker cannot start its fan-out sooner).
+            "bus_hop_p50_ms": r(percentile(hops, 50)), "bus_hop_p99_ms": r(percentile(hops, 99)),
         }
         per_s = len(ordered) / max(1e-9, cpu.wall)
         if per_s:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.auth.principal import Principal
 from core.db import UnitOfWork
 from core.orm import iso, new_id, utcnow
-from core.problems import conflict, forbidden
+from core.problems import conflict, forbidden, invalid
 from core.timers import service as timers
 from core.timers.models import Timer
 from core.units import service as units
@@ -45,7 +45,10 @@ async def file(uow: UnitOfWork, *, by: Principal, unit: str, kind: str, content:
     if not by.can("duty.report.file"):
         raise forbidden("filing the daily report needs duty rights")
     await units.require_visible(session, by, unit, pointer="/unit")
-    day = day or await report_day(session, unit)
+    today = await report_day(session, unit)
+    day = day or today
+    if day > today:
+        raise invalid("/date", "a daily report cannot be filed for a day that has not come")
     existing = (await session.execute(select(DailyReport.id).where(DailyReport.unit_code == unit,
                                                                    DailyReport.report_date == day))).first()
     if existing:
@@ -87,9 +90,8 @@ async def mine(session: AsyncSession, *, unit: str, day: date) -> DailyReport | 
 
 
 async def schedule_day(uow: UnitOfWork, *, unit: str, day: date) -> None:
-    """Set the reminder and deadline timers of `unit` for `day` (idempotent)."""
-    if not await rules.value(uow.session, unit, "daily_report_required"):
-        return
+    """Set the reminder and deadline timers of `unit` for `day` (idempotent). They are set whether or
+    not a report is required now: the rule can change any day, and the handlers read it when they fire."""
     deadline = await deadline_of(uow.session, unit, day)
     await timers.ensure(uow, kind=DEADLINE_TIMER, ref=f"{unit}:{day}", due_at=deadline)
     if deadline - REMIND_BEFORE > utcnow():
@@ -120,7 +122,9 @@ async def reschedule(uow: UnitOfWork, *, unit: str) -> None:
 async def on_deadline(uow: UnitOfWork, *, unit: str, day: date) -> None:
     """Flag a unit that has not filed; set up tomorrow's timers."""
     session = uow.session
-    if await mine(session, unit=unit, day=day) is None and await session.get(DailyReportMiss, (unit, day)) is None:
+    required = bool(await rules.value(session, unit, "daily_report_required"))
+    if required and await mine(session, unit=unit, day=day) is None \
+            and await session.get(DailyReportMiss, (unit, day)) is None:
         session.add(DailyReportMiss(unit_code=unit, report_date=day))
         uow.emit("duty.daily_report.missing", subject=("unit", unit), scope=[unit],
                  data={"unit": unit, "date": day.isoformat(), "deadline": iso(await deadline_of(session, unit, day))})
@@ -128,7 +132,8 @@ async def on_deadline(uow: UnitOfWork, *, unit: str, day: date) -> None:
 
 
 async def on_remind(uow: UnitOfWork, *, unit: str, day: date) -> None:
-    if await mine(uow.session, unit=unit, day=day) is None:
+    if await rules.value(uow.session, unit, "daily_report_required") and await mine(uow.session, unit=unit,
+                                                                                    day=day) is None:
         uow.emit("duty.daily_report.reminder", subject=("unit", unit), scope=[unit],
                  data={"unit": unit, "date": day.isoformat(),
                        "deadline": iso(await deadline_of(uow.session, unit, day))})

@@ -182,7 +182,8 @@ async def duty_now(ctx: Ctx) -> Reply:
         if "unit" in ctx.query:
             targets = [await units.get_visible(session, ctx.principal, ctx.query["unit"])]
         else:
-            with_posts = set((await session.execute(select(DutyPost.unit_code).distinct())).scalars())
+            with_posts = set((await session.execute(select(DutyPost.unit_code)
+                                                    .where(DutyPost.active.is_(True)).distinct())).scalars())
             targets = [u for u in await units.list_visible(session, ctx.principal)
                        if u.code in with_posts and u.kind in JURISDICTION_KINDS]
         out = [{"unit": u.code, "name": u.name,

@@ -353,6 +353,13 @@ async def decide_swap(uow: UnitOfWork, *, by: Principal, swap_id: str, action: s
         if not by.can("duty.roster.manage") and not await holds_post_now(session, unit=row.unit_code, post="chief",
                                                                           user_id=by.user_id):
             raise forbidden("the duty chief or a duty leader decides swap requests")
+    if status == "approved":
+        from duty.rosters.resolver import holder_during
+
+        holder = await holder_during(session, unit=row.unit_code, post=row.post_key, start=row.starts_at,
+                                     end=row.ends_at)
+        if holder != row.from_user_id:
+            raise conflict("the shift has changed hands since the request; it cannot be approved as asked")
     row.status = status
     row.decided_by = by.user_id
     row.decided_at = utcnow()
