@@ -183,9 +183,9 @@ async def _point(session: AsyncSession, lat: float | None, lon: float | None, un
 
 async def duplicates(session: AsyncSession, by: Principal, intake: Intake) -> list[dict[str, Any]]:
     """Open incidents and pending intakes of the same category family, near in space and time."""
-    # Same kind of thing: the category down to its second level (a landslide and a collapse are both
-    # geological hazards; a flood is not).
-    family = ".".join(intake.category.split(".")[:2])
+    # Same top-level class (GB/T 35561's four): one event is often reported as different subtypes (a
+    # gas blast reported as a fire; a rainstorm's flooding and its landslide). Same category sorts first.
+    family = intake.category.split(".")[0]
     when = intake.occurred_at or intake.received_at
     here = await _point(session, intake.lat, intake.lon, intake.location_unit)
     out: list[dict[str, Any]] = []

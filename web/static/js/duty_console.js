@@ -2,7 +2,7 @@
 // handover; the duty log with keyboard-first quick entry. Everything reloads on its journal events.
 import { Live } from "./live.js";
 import { api, bindLiveState, formatTime, page, ui, unitName as nameOf } from "./common.js";
-import { attachmentList, bracket, debounce, el, journalHead, listJoin, tickDeadlines, toast } from "./dom.js";
+import { attachmentList, bracket, debounce, el, journalHead, listJoin, paren, tickDeadlines, toast } from "./dom.js";
 
 const unit = page.unit.code;
 const me = page.user;
@@ -109,7 +109,7 @@ async function loadTodo() {
   // A roll-call's window is minutes: it always leads. Then by deadline, so overdue items come next.
   for (const o of owed) {
     // An information report this duty room owes (首报/续报/终报): straight to the incident to draft it.
-    const kind = o.kind === "follow_up" ? `${ui("rk.follow_up")}（${o.number}）` : ui(`rk.${o.kind}`);
+    const kind = o.kind === "follow_up" ? `${ui("rk.follow_up")}${paren(o.number)}` : ui(`rk.${o.kind}`);
     items.push({ at: o.deadline, node: card("report", `${kind} · ${o.incident.number} ${o.incident.title}`, o.deadline,
       [el("a", { class: "secondary button", href: `/incidents/${o.incident.id}` }, ui("duty.open_incident"))],
       el("p", { class: "small muted" }, o.rule || "")) });
