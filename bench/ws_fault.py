@@ -101,7 +101,9 @@ async def one_fault(services: Services, results: Results, args: Any, fault: str,
                   "out_of_order": comp["out_of_order"], "resets": comp["resets"],
                   "latency_p50_ms": r(percentile(lats, 50)), "latency_p99_ms": r(percentile(lats, 99)),
                   "latency_max_ms": r(lats[-1] if lats else float("nan")), "settle_s": r(settle_s),
-                  "writes_failed": wrote["writes_failed"]}
+                  "writes_failed": wrote["writes_failed"], "bus_interruptions": server.log_count("subscription lost")}
+        if wrote.get("write_errors"):
+            params["write_errors"] = wrote["write_errors"]
         results.emit("ws_lost_events", comp["missing"], "events", **params)
         results.emit("ws_duplicate_events", comp["duplicates"], "events", **params)
     finally:

@@ -68,7 +68,8 @@ def print_demo_signins() -> None:
     print("  commander.360700    指挥长 commander, 赣州市")
     print("  duty.360700 / lead.360700   市值班员 / 市带班领导")
     print("  duty.C / lead.C     for every county-level code C, e.g. duty.360702 (章贡区)")
-    print(f"  ({len(users)} users in all)\n")
+    print(f"  ({len(users)} sign-ins above; every duty unit also has its rotation staff, e.g. duty2.360702,"
+          " chief.360702, lead2.360702 — same password)\n")
 
 
 def cmd_serve(settings: Settings, host: str, port: int, workers: int) -> None:
