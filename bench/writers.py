@@ -44,28 +44,50 @@ class _KeepAlive:
 
     async def request(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
         async with self.slots:
-            conn = self.idle.pop() if self.idle else await asyncio.open_connection(self.host, self.port)
-            reader, writer = conn
-            try:
-                writer.write(f"{method} {path} HTTP/1.1\r\n{self.head}Content-Type: application/json\r\n"
-                             f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
-                status = int((await reader.readline()).split()[1])
-                length, keep = 0, True
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.decode("latin-1").partition(":")
-                    if name.lower() == "content-length":
-                        length = int(value)
-                    elif name.lower() == "connection" and "close" in value.lower():
-                        keep = False
-                payload = await reader.readexactly(length)
-            except BaseException:
+            while self.idle:
+                answer = await self._exchange(self.idle.pop(), method, path, body, reused=True)
+                if answer is not None:
+                    return answer
+            conn = await asyncio.open_connection(self.host, self.port)
+            answer = await self._exchange(conn, method, path, body, reused=False)
+            if answer is None:
+                raise ConnectionError("server closed the connection without answering")
+            return answer
+
+    async def _exchange(self, conn: tuple[asyncio.StreamReader, asyncio.StreamWriter], method: str, path: str,
+                        body: bytes, reused: bool) -> tuple[int, bytes] | None:
+        """One request on `conn`; None if a kept-alive connection turns out closed (the server
+        times idle ones out) before it answered: the request was not read, so it is sent again."""
+        reader, writer = conn
+        try:
+            writer.write(f"{method} {path} HTTP/1.1\r\n{self.head}Content-Type: application/json\r\n"
+                         f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            first = await reader.readline()
+            if not first and reused:
                 writer.close()
-                raise
-            if keep:
-                self.idle.append(conn)
-            else:
-                writer.close()
-            return status, payload
+                return None
+            status = int(first.split()[1])
+            length, keep = 0, True
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+                elif name.lower() == "connection" and "close" in value.lower():
+                    keep = False
+            payload = await reader.readexactly(length)
+        except ConnectionResetError:
+            writer.close()
+            if reused:
+                return None
+            raise
+        except BaseException:
+            writer.close()
+            raise
+        if keep:
+            self.idle.append(conn)
+        else:
+            writer.close()
+        return status, payload
 
     async def close(self) -> None:
         for _reader, writer in self.idle:

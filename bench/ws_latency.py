@@ -50,6 +50,7 @@ async def run(services: Services, results: Results, args: Any) -> None:
     server = Server(services, url, workers=args.workers, label="latency")
     pool: ClientPool | None = None
     writer: HttpWriter | DirectWriter | None = None
+    probe: BusProbe | None = None
     try:
         await server.wait_ready()
         note(f"latency: {args.clients} screens over {args.client_procs} client processes -> "
@@ -86,7 +87,6 @@ async def run(services: Services, results: Results, args: Any) -> None:
         t_wait = time.monotonic()
         stats = await pool.finish(h_end, within=30)
         drain_s = time.monotonic() - t_wait
-        await probe.stop()
         profiler.wait()
         expected = await visible_seqs(url, unit=CITY, since=h_start, upto=h_end)
         comp = completeness(stats, expected)
@@ -129,6 +129,8 @@ async def run(services: Services, results: Results, args: Any) -> None:
         if comp["clients_complete"] != comp["clients"]:
             note(f"latency: NOT every screen got every event: {comp}")
     finally:
+        if probe is not None:
+            await probe.stop()
         if pool is not None:
             await pool.close()
         if writer is not None:

@@ -100,10 +100,13 @@ else:
     class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
         """uvicorn's websockets-sansio protocol, offering the app its socket as `yingji.ws.raw`."""
 
+        # uvicorn internals the fast path reads; if a release renames any, the ASGI path serves alone.
+        _NEEDED = ("close_sent", "disconnected", "handshake_complete", "writable", "transport")
+
         def handle_connect(self, event: Any) -> None:
             super().handle_connect(event)
             scope = getattr(self, "scope", None)
-            if scope is not None and not self.close_sent:
+            if scope is not None and all(hasattr(self, a) for a in self._NEEDED) and not self.close_sent:
                 # The ASGI task that reads the scope is scheduled, not started: this lands in time.
                 scope["extensions"][RAW_EXTENSION] = _UvicornRawSocket(self)
 

@@ -64,16 +64,23 @@ class RedisBus:
             if time.monotonic() < self._publish_suspended_until:
                 self.dropped += len(batch)
                 continue
-            try:
-                async with self._pub.pipeline(transaction=False) as pipe:
-                    for doc in batch:
-                        pipe.publish(self.channel, doc)
-                    await pipe.execute()
-            except (RedisError, OSError) as exc:
-                # Others will find these events in the journal; stop trying for a second.
-                self._publish_suspended_until = time.monotonic() + 1.0
-                self.dropped += len(batch)
-                log.warning("publish to redis failed (%s); peers will tail the journal", exc)
+            for retry in (True, False):
+                try:
+                    async with self._pub.pipeline(transaction=False) as pipe:
+                        for doc in batch:
+                            pipe.publish(self.channel, doc)
+                        await pipe.execute()
+                    break
+                except (RedisError, OSError) as exc:
+                    if retry:
+                        # A pooled connection that died since the last batch (killed, timed out): once
+                        # more on a fresh one, or the peers would wait for their journal check (a
+                        # second or two) for every event of the next second. A repeat is harmless.
+                        continue
+                    # Redis itself is gone: others will find these in the journal; stop for a second.
+                    self._publish_suspended_until = time.monotonic() + 1.0
+                    self.dropped += len(batch)
+                    log.warning("publish to redis failed (%s); peers will tail the journal", exc)
 
     async def ping(self) -> bool:
         try:
