@@ -6,6 +6,16 @@ FACT_UNITS_EN: dict[str, str] = {"人": " people", "万元": " × 10k yuan", "�
 # The seeded reporting rules and their sources (command/reports DEFAULT_RULES) on English pages. A rule a
 # jurisdiction writes itself is shown as written.
 RULE_TEXT_EN: dict[str, str] = {
+    "死亡 ≥30 人，或重伤 ≥100 人，或直接经济损失 ≥1 亿元":
+        "≥30 dead, or ≥100 seriously injured, or direct loss ≥100 million yuan",
+    "死亡 10–29 人，或重伤 50–99 人，或直接经济损失 5000 万–1 亿元":
+        "10–29 dead, or 50–99 seriously injured, or direct loss 50–100 million yuan",
+    "死亡 3–9 人，或重伤 10–49 人，或直接经济损失 1000 万–5000 万元":
+        "3–9 dead, or 10–49 seriously injured, or direct loss 10–50 million yuan",
+    "以上以外的生产安全事故": "Any other production-safety accident",
+    "[L] 《生产安全事故报告和调查处理条例》(国务院令第493号) 第三条":
+        "[L] Regulations on Reporting, Investigating and Handling Production Safety Accidents "
+        "(State Council Decree 493), art. 3",
     "各级逐级上报不超过 2 小时": "Each level reports upward within 2 h",
     "重大、特别重大突发事件 30 分钟内电话报告": "Major and particularly major: by phone within 30 min",
     "重大、特别重大突发事件 1 小时内书面报告": "Major and particularly major: in writing within 1 h",

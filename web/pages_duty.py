@@ -11,6 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from command.categories import grading
+from command.categories.tree import CATEGORIES
+from command.reports import service as reports
 from core.orm import utcnow
 from core.problems import Problem
 from core.units import service as units
@@ -23,6 +26,7 @@ from duty.rosters.resolver import holders_at, posts_held_by
 from duty.rosters.shifts import instance
 from duty.rules import service as rules
 from web.i18n import unit_name
+from web.messages_command import RULE_TEXT_EN
 from web.pages import _lang, _login_redirect, _principal, _render, _runtime, error_page
 
 
@@ -99,7 +103,13 @@ async def rules_page(request: Request) -> Response:
         setters = {r["from"] for r in view["rules"]} - {"default"}
         lang = _lang(request, principal)
         from_names = {c: unit_name(u, lang) for c in setters if (u := await session.get(units.Unit, c)) is not None}
+        # The reporting deadlines and grading rules that bind this unit, with their clocks and sources.
+        report_rules = [r.as_doc() for r in await reports.rules_for(session, unit.code)]
+        grade_rules = [r.as_doc() for r in await grading.rules_in_force(session, unit=unit.code)]
     return _render(request, "duty_rules.html", principal, unit=unit, rules=view["rules"], from_names=from_names,
+                   report_rules=report_rules, grade_rules=grade_rules,
+                   categories={k: v[0 if lang == "zh" else 1] for k, v in CATEGORIES.items()},
+                   rule_text=RULE_TEXT_EN if lang == "en" else {},
                    can_edit=principal.can("duty.rules.manage"), page={"unit": unit.as_doc()})
 
 

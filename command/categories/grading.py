@@ -69,3 +69,11 @@ async def suggest(session: AsyncSession, *, unit: str, category: str,
         if satisfies(rule.trigger, facts):
             return rule.grade, rule
     return None, None
+
+
+async def rules_in_force(session: AsyncSession, *, unit: str) -> list[GradingRule]:
+    """Every grading rule the unit's chain defines, nearest unit first (for the settings screen)."""
+    chain = ancestors_from_path(await path_of(session, unit))
+    rows = list((await session.execute(select(GradingRule).where(GradingRule.unit_code.in_(chain)))).scalars())
+    depth = {code: i for i, code in enumerate(chain)}
+    return sorted(rows, key=lambda r: (-depth[r.unit_code], r.category_prefix, r.sort))
