@@ -53,7 +53,19 @@ function summary(rows) {
     el("span", { class: n("missed") ? "bad" : "" }, ui("duty.rc_count_missed", { n: n("missed") })));
 }
 
+/** Roll-call record of each subordinate unit over the last 30 days. */
+async function loadStats() {
+  const stats = (await api("/api/v1/rollcalls/statistics")).filter((r) => r.unit !== page.unit.code);
+  document.getElementById("rc-stats-body").replaceChildren(...stats.map((r) => el("tr", { dataset: { unit: r.unit } },
+    el("th", {}, unitName(units[r.unit]) || r.name), el("td", {}, String(r.calls)), el("td", {}, String(r.answered)),
+    el("td", { class: r.missed ? "overdue" : "" }, String(r.missed)),
+    el("td", {}, r.answer_rate === null ? "—" : `${(r.answer_rate * 100).toFixed(1)}%`),
+    el("td", {}, r.mean_latency_ms === null ? "—" : ui("duty.seconds", { n: (r.mean_latency_ms / 1000).toFixed(1) })))));
+  document.getElementById("rc-stats-empty").hidden = stats.length > 0;
+}
+
 async function load() {
+  loadStats().catch(() => {});
   const rows = await api("/api/v1/duty/board");
   body.replaceChildren(...rows.map((u) => el("tr", { dataset: { unit: u.unit } },
     el("th", {}, unitName(units[u.unit]) || u.name),
