@@ -3,6 +3,7 @@ scripts load their data over the JSON API and stay live over /ws."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -170,6 +171,25 @@ async def hall(request: Request) -> Response:
 async def error_page(request: Request, status: int) -> Response:
     key = {404: "error.404", 403: "error.403"}.get(status, "error.other")
     return _render(request, "error.html", None, status=status, message_key=key)
+
+
+PageHandler = Callable[[Request, Principal], Awaitable[Response]]
+
+
+def signed_in_page(fn: PageHandler) -> Callable[[Request], Awaitable[Response]]:
+    """A page for signed-in users: others go to sign-in; a unit or thing the user may not see (or a
+    malformed parameter) is the 404 page, as the API would answer."""
+    async def endpoint(request: Request) -> Response:
+        principal = await _principal(request)
+        if principal is None:
+            return _login_redirect(request)
+        try:
+            return await fn(request, principal)
+        except Problem as problem:
+            return await error_page(request, problem.status if problem.status in (403, 404) else 404)
+
+    endpoint.__name__ = fn.__name__
+    return endpoint
 
 
 def routes() -> list[BaseRoute]:

@@ -17,12 +17,11 @@ from command.intake.models import SOURCES
 from command.reports import service as reports
 from core.auth.principal import Principal
 from core.orm import utcnow
-from core.problems import Problem
 from core.units import service as units
 from core.units.models import JURISDICTION_KINDS
 from web.i18n import unit_name
 from web.messages_command import FACT_UNITS_EN, RULE_TEXT_EN
-from web.pages import _lang, _login_redirect, _principal, _render, _runtime, error_page
+from web.pages import _lang, _render, _runtime, signed_in_page
 
 
 async def _context(request: Request, principal: Principal) -> dict[str, Any]:
@@ -49,41 +48,37 @@ async def _context(request: Request, principal: Principal) -> dict[str, Any]:
             "exercise": request.query_params.get("exercise") in ("1", "true")}
 
 
-async def _page(request: Request, template: str, **extra: Any) -> Response:
-    principal = await _principal(request)
-    if principal is None:
-        return _login_redirect(request)
+async def _page(request: Request, principal: Principal, template: str, **extra: Any) -> Response:
     page = await _context(request, principal)
     page.update(extra)
     return _render(request, template, principal, exercise=page["exercise"], page=page)
 
 
-async def intake(request: Request) -> Response:
-    return await _page(request, "intake.html")
+@signed_in_page
+async def intake(request: Request, principal: Principal) -> Response:
+    return await _page(request, principal, "intake.html")
 
 
-async def incidents(request: Request) -> Response:
-    return await _page(request, "incidents.html")
+@signed_in_page
+async def incidents(request: Request, principal: Principal) -> Response:
+    return await _page(request, principal, "incidents.html")
 
 
-async def incident(request: Request) -> Response:
-    return await _page(request, "incident.html", incident_id=request.path_params["id"])
+@signed_in_page
+async def incident(request: Request, principal: Principal) -> Response:
+    return await _page(request, principal, "incident.html", incident_id=request.path_params["id"])
 
 
-async def inbox(request: Request) -> Response:
-    return await _page(request, "inbox.html")
+@signed_in_page
+async def inbox(request: Request, principal: Principal) -> Response:
+    return await _page(request, principal, "inbox.html")
 
 
-async def report_print(request: Request) -> Response:
-    principal = await _principal(request)
-    if principal is None:
-        return _login_redirect(request)
+@signed_in_page
+async def report_print(request: Request, principal: Principal) -> Response:
     runtime = _runtime(request)
     async with runtime.db.read() as session:
-        try:
-            report, incident = await reports.get_visible(session, principal, request.path_params["id"])
-        except Problem:
-            return await error_page(request, 404)
+        report, incident = await reports.get_visible(session, principal, request.path_params["id"])
         unit = await session.get(units.Unit, report.unit_code)
         to_unit = await session.get(units.Unit, report.to_unit) if report.to_unit else None
         tz = ZoneInfo(await units.timezone_of(session, report.unit_code, runtime.settings.default_tz))

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from command.categories import grading
 from command.categories.tree import CATEGORIES
 from command.reports import service as reports
+from core.auth.principal import Principal
 from core.orm import utcnow
 from core.problems import Problem
 from core.units import service as units
@@ -27,7 +28,7 @@ from duty.rosters.shifts import instance
 from duty.rules import service as rules
 from web.i18n import unit_name
 from web.messages_command import RULE_TEXT_EN
-from web.pages import _lang, _login_redirect, _principal, _render, _runtime, error_page
+from web.pages import _lang, _render, _runtime, signed_in_page
 
 
 def _kinds(lang: str) -> dict[str, str]:
@@ -35,10 +36,8 @@ def _kinds(lang: str) -> dict[str, str]:
     return {k: v[i] for k, v in LOG_KINDS.items()}
 
 
-async def console(request: Request) -> Response:
-    principal = await _principal(request)
-    if principal is None:
-        return _login_redirect(request)
+@signed_in_page
+async def console(request: Request, principal: Principal) -> Response:
     runtime = _runtime(request)
     async with runtime.db.read() as session:
         unit = await units.get_visible(session, principal, principal.unit_code)
@@ -55,10 +54,8 @@ async def console(request: Request) -> Response:
                          "urgency": {k: v[0 if lang == "zh" else 1] for k, v in URGENCY.items()}})
 
 
-async def board(request: Request) -> Response:
-    principal = await _principal(request)
-    if principal is None:
-        return _login_redirect(request)
+@signed_in_page
+async def board(request: Request, principal: Principal) -> Response:
     runtime = _runtime(request)
     async with runtime.db.read() as session:
         unit = await units.get_visible(session, principal, principal.unit_code)
@@ -69,17 +66,12 @@ async def board(request: Request) -> Response:
                          "can_rollcall": principal.can("duty.rollcall.start")})
 
 
-async def roster(request: Request) -> Response:
-    principal = await _principal(request)
-    if principal is None:
-        return _login_redirect(request)
+@signed_in_page
+async def roster(request: Request, principal: Principal) -> Response:
     runtime = _runtime(request)
     code = request.query_params.get("unit") or principal.unit_code
     async with runtime.db.read() as session:
-        try:
-            unit = await units.get_visible(session, principal, code)
-        except Problem:
-            return await error_page(request, 404)
+        unit = await units.get_visible(session, principal, code)
         tz = await units.timezone_of(session, unit.code, runtime.settings.default_tz)
         month = request.query_params.get("month") or utcnow().astimezone(ZoneInfo(tz)).strftime("%Y-%m")
         posts = [p.as_doc() for p in await rosters.list_posts(session, unit.code)]
@@ -88,17 +80,12 @@ async def roster(request: Request) -> Response:
                    page={"tz": tz, "unit": unit.as_doc(), "month": month, "posts": posts, "subunits": subs})
 
 
-async def rules_page(request: Request) -> Response:
-    principal = await _principal(request)
-    if principal is None:
-        return _login_redirect(request)
+@signed_in_page
+async def rules_page(request: Request, principal: Principal) -> Response:
     runtime = _runtime(request)
     code = request.query_params.get("unit") or principal.unit_code
     async with runtime.db.read() as session:
-        try:
-            unit = await units.get_visible(session, principal, code)
-        except Problem:
-            return await error_page(request, 404)
+        unit = await units.get_visible(session, principal, code)
         view = await rules.view(session, unit.code)
         setters = {r["from"] for r in view["rules"]} - {"default"}
         lang = _lang(request, principal)
@@ -113,10 +100,8 @@ async def rules_page(request: Request) -> Response:
                    can_edit=principal.can("duty.rules.manage"), page={"unit": unit.as_doc()})
 
 
-async def notices_page(request: Request) -> Response:
-    principal = await _principal(request)
-    if principal is None:
-        return _login_redirect(request)
+@signed_in_page
+async def notices_page(request: Request, principal: Principal) -> Response:
     runtime = _runtime(request)
     async with runtime.db.read() as session:
         unit = await units.get_visible(session, principal, principal.unit_code)
@@ -131,19 +116,17 @@ async def notices_page(request: Request) -> Response:
                          "urgency": {k: v[0 if lang == "zh" else 1] for k, v in URGENCY.items()}})
 
 
-async def log_print(request: Request) -> Response:
-    principal = await _principal(request)
-    if principal is None:
-        return _login_redirect(request)
+@signed_in_page
+async def log_print(request: Request, principal: Principal) -> Response:
     runtime = _runtime(request)
     code = request.query_params.get("unit") or principal.unit_code
     async with runtime.db.read() as session:
+        unit = await units.get_visible(session, principal, code)
         try:
-            unit = await units.get_visible(session, principal, code)
             day = (date.fromisoformat(request.query_params["date"]) if "date" in request.query_params
                    else await duty_date(session, unit.code, utcnow()))
-        except (Problem, ValueError):
-            return await error_page(request, 404)
+        except ValueError:
+            raise Problem(404, "no such date") from None
         tz = ZoneInfo(await units.timezone_of(session, unit.code, runtime.settings.default_tz))
         entries = await dutylog.entries(session, principal, unit=unit.code, day=day)
         # Who held each post, for the paper file: at the start of each shift of the duty date.
