@@ -12,6 +12,9 @@ from command.incidents import hooks
 from command.incidents.models import Incident
 from command.intake.models import Intake
 from command.reports import service as reports
+from command.tasks import service as tasks
+from command.tasks.models import OPEN as OPEN_TASKS
+from command.tasks.models import Task
 from core.db import UnitOfWork
 from core.timers.runner import DueTimer, handles
 from duty.handover import providers
@@ -52,3 +55,23 @@ async def pending_intakes(session: AsyncSession, unit: str, at: datetime) -> lis
                                                        Intake.status.in_(("pending", "verifying")),
                                                        Intake.exercise.is_(False)))).scalars()
     return [providers.OpenItem("command.intakes", i.id, f"待核实接报：{i.title}") for i in rows]
+
+
+@handles(tasks.ACK_TIMER)
+async def task_ack_overdue(uow: UnitOfWork, timer: DueTimer) -> None:
+    await tasks.on_timer(uow, task_id=timer.ref, kind=tasks.ACK_TIMER)
+
+
+@handles(tasks.DUE_TIMER)
+async def task_overdue(uow: UnitOfWork, timer: DueTimer) -> None:
+    await tasks.on_timer(uow, task_id=timer.ref, kind=tasks.DUE_TIMER)
+
+
+@providers.provider("command.tasks")
+async def open_tasks(session: AsyncSession, unit: str, at: datetime) -> list[providers.OpenItem]:
+    """Tasks addressed to the unit that are still open, for the next shift to take over."""
+    rows = (await session.execute(select(Task).where(Task.unit_code == unit, Task.status.in_(OPEN_TASKS),
+                                                     Task.exercise.is_(False))
+                                  .order_by(Task.due_at))).scalars()
+    return [providers.OpenItem("command.tasks", t.id, f"未完成任务：{t.title}",
+                               "待签收" if t.status == "dispatched" else "", t.due_at) for t in rows]

@@ -9,3 +9,8 @@ grant("commander", "intake.create", "intake.verify", "report.draft", "report.sig
       "incident.manage", "incident.verify_entry")
 grant("dispatcher", "intake.create", "report.draft")
 grant("integration", "intake.create")
+
+# Tasks: dispatching is command work; working a task is every duty room's and team's.
+for _role in ("commander", "dispatcher", "duty_leader", "duty_officer"):
+    grant(_role, "task.dispatch", "task.work")
+grant("team_member", "task.work")

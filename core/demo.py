@@ -49,6 +49,16 @@ CITY_AGENCIES: list[tuple[str, str, str]] = [
     ("360700-LYJ", "赣州市林业局", "Ganzhou Forestry Bureau"),
     ("360700-WJW", "赣州市卫生健康委员会", "Ganzhou Health Commission"),
     ("360700-XF", "赣州市消防救援支队", "Ganzhou Fire and Rescue Detachment"),
+    ("360700-GAJ", "赣州市公安局", "Ganzhou Public Security Bureau"),
+    ("360700-JTJ", "赣州市交通运输局", "Ganzhou Transport Bureau"),
+    ("360700-MZJ", "赣州市民政局", "Ganzhou Civil Affairs Bureau"),
+    ("360700-ZJJ", "赣州市住房和城乡建设局", "Ganzhou Housing and Urban-Rural Development Bureau"),
+    ("360700-GXJ", "赣州市工业和信息化局", "Ganzhou Industry and Information Technology Bureau"),
+    ("360700-STHJ", "赣州市生态环境局", "Ganzhou Ecology and Environment Bureau"),
+    ("360700-CZJ", "赣州市财政局", "Ganzhou Finance Bureau"),
+    ("360700-SWJ", "赣州市商务局", "Ganzhou Commerce Bureau"),
+    ("360700-XCB", "中共赣州市委宣传部", "Publicity Department of the Ganzhou CPC Committee"),
+    ("360700-TT", "中国铁塔赣州分公司", "China Tower, Ganzhou branch (emergency communications)"),
 ]
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"

@@ -7,6 +7,7 @@ from command.reports import service as reports
 from core import demo as core_demo
 from core.db import Database
 from duty import demo as duty_demo
+from plans_registry import demo as plans_demo
 
 
 async def load_demo(db: Database) -> dict[str, int]:
@@ -15,4 +16,5 @@ async def load_demo(db: Database) -> dict[str, int]:
     async with db.write() as uow:
         created["grading rules"] = await grading.seed_rules(uow, unit=core_demo.CITY[0])
         created["report rules"] = await reports.seed_rules(uow, unit=core_demo.CITY[0])
+    created.update(await plans_demo.load_demo(db))
     return created

@@ -1,0 +1,275 @@
+"""Tasks: dispatched to a unit, signed for (签收), worked with feedback (反馈), completed, verified
+(核验) or returned (退回) by the dispatcher; cancelled or made obsolete, never deleted.
+
+Who may act: the dispatcher's side is anyone with dispatch rights whose subtree holds the
+dispatching unit; the assignee's side is the assignee unit's own people, or, for an agency, team
+or department without a terminal of its own, the jurisdiction above it recording on its behalf
+(the duty room phones the water bureau and records its sign-for)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from command.incidents import service as incidents
+from command.tasks.models import OPEN, PRIORITIES, TASK_TRANSITIONS, Task, TaskFeedback
+from core.attachments import service as attachments
+from core.auth.principal import Principal
+from core.db import UnitOfWork
+from core.orm import new_id, utcnow
+from core.problems import forbidden, invalid, not_found
+from core.states import next_state
+from core.timers import service as timers
+from core.units.models import JURISDICTION_KINDS, Unit
+from core.units.paths import path_of
+
+ACK_TIMER = "command.task.ack"
+DUE_TIMER = "command.task.due"
+
+
+def visible(by: Principal) -> Any:
+    """SQL: tasks addressed into my subtree, or dispatched from it."""
+    return or_(Task.unit_path.like(by.unit_path + "%"), Task.from_path.like(by.unit_path + "%"))
+
+
+async def get_visible(session: AsyncSession, by: Principal, task_id: str) -> Task:
+    task = (await session.execute(select(Task).where(Task.id == task_id, visible(by)))).scalar_one_or_none()
+    if task is None:
+        raise not_found("task", task_id)
+    return task
+
+
+@attachments.owner_kind("task")
+async def _attachment_visible(session: AsyncSession, by: Principal, owner_id: str) -> bool:
+    task_id = owner_id.split(":", 1)[0]  # feedback files are owned by "task:feedback"
+    return (await session.execute(select(Task.id).where(Task.id == task_id, visible(by)))).first() is not None
+
+
+async def emit(uow: UnitOfWork, task: Task, type: str, data: dict[str, Any] | None = None) -> None:
+    uow.emit(type, subject=("task", task.id), scope=sorted({task.unit_code, task.from_unit}), exercise=task.exercise,
+             data={"task": task.as_doc(), **(data or {})})
+
+
+async def may_work(session: AsyncSession, by: Principal, task: Task) -> bool:
+    """The assignee's side (see the module note)."""
+    if not by.can("task.work"):
+        return False
+    if by.unit_code == task.unit_code:
+        return True
+    unit = await session.get(Unit, task.unit_code)
+    return unit is not None and unit.kind not in JURISDICTION_KINDS and by.sees_path(task.unit_path)
+
+
+def may_dispatch_from(by: Principal, task: Task) -> bool:
+    return by.can("task.dispatch") and by.sees_path(task.from_path)
+
+
+async def dispatch(uow: UnitOfWork, *, by: Principal, unit: str, title: str, instructions: str = "",
+                   priority: str = "high", incident_id: str | None = None, ack_minutes: int = 30,
+                   due_at: datetime | None = None, address: str = "", lat: float | None = None,
+                   lon: float | None = None, source: str = "manual", source_id: str | None = None,
+                   source_ref: dict[str, Any] | None = None,
+                   group_name: str = "", parent_id: str | None = None, attachment_ids: list[str] | None = None,
+                   exercise: bool = False, pointer: str = "/unit") -> Task:
+    session = uow.session
+    if not by.can("task.dispatch"):
+        raise forbidden("dispatching tasks needs dispatch rights")
+    if priority not in PRIORITIES:
+        raise invalid("/priority", f"unknown priority {priority}")
+    target = await session.get(Unit, unit)
+    if target is None or not target.active:
+        raise invalid(pointer, f"unit {unit} does not exist")
+    incident = None
+    if incident_id is not None:
+        incident = await incidents.get_visible(session, by, incident_id)
+        exercise = incident.exercise
+    # Down the tree only, or to a unit the incident involves (a neighbour asked to help).
+    involved = {u.unit_code for u in await incidents.involved_units(session, incident.id)} if incident else set()
+    if not by.sees_path(target.path) and unit not in involved:
+        raise invalid(pointer, f"{unit} is neither under your unit nor involved in the incident")
+    now = utcnow()
+    task = Task(id=new_id(), incident_id=incident_id, parent_id=parent_id, unit_code=unit, unit_path=target.path,
+                from_unit=by.unit_code, from_path=by.unit_path, title=title, instructions=instructions,
+                priority=priority, status="dispatched", address=address or (incident.address if incident else ""),
+                lat=lat if lat is not None else (incident.lat if incident else None),
+                lon=lon if lon is not None else (incident.lon if incident else None),
+                ack_due_at=now + timedelta(minutes=ack_minutes), due_at=due_at, source=source,
+                source_id=source_id, source_ref=source_ref or {}, group_name=group_name, exercise=exercise,
+                dispatched_by=by.user_id,
+                dispatched_by_name=by.name, dispatched_at=now, created_at=now, updated_at=now)
+    session.add(task)
+    await session.flush()
+    if attachment_ids:
+        files = await attachments.attach(uow, by=by, ids=attachment_ids, kind="task", owner_id=task.id)
+        task.attachments = [f.as_doc() for f in files]
+    await timers.schedule(uow, kind=ACK_TIMER, ref=task.id, due_at=task.ack_due_at)  # type: ignore[arg-type]
+    if due_at is not None:
+        await timers.schedule(uow, kind=DUE_TIMER, ref=task.id, due_at=due_at)
+    await emit(uow, task, "task.dispatched")
+    return task
+
+
+async def _move(uow: UnitOfWork, task: Task, action: str) -> str:
+    before = task.status
+    task.status = next_state(TASK_TRANSITIONS, task.status, action, what="task")
+    task.updated_at = utcnow()
+    return before
+
+
+async def _as_assignee(uow: UnitOfWork, by: Principal, task_id: str) -> Task:
+    task = await get_visible(uow.session, by, task_id)
+    if not await may_work(uow.session, by, task):
+        raise forbidden("only the unit the task is addressed to works it")
+    return task
+
+
+async def _as_dispatcher(uow: UnitOfWork, by: Principal, task_id: str) -> Task:
+    task = await get_visible(uow.session, by, task_id)
+    if not may_dispatch_from(by, task):
+        raise forbidden("only the dispatching unit verifies, returns or cancels a task")
+    return task
+
+
+async def acknowledge(uow: UnitOfWork, *, by: Principal, task_id: str) -> Task:
+    task = await _as_assignee(uow, by, task_id)
+    await _move(uow, task, "acknowledge")
+    task.acknowledged_at, task.acknowledged_by_name = utcnow(), by.name
+    await timers.cancel(uow, kind=ACK_TIMER, ref=task.id)
+    await emit(uow, task, "task.acknowledged", {"by_unit": by.unit_code})
+    return task
+
+
+async def _feedback_row(uow: UnitOfWork, *, by: Principal, task: Task, kind: str, text: str,
+                        progress: int | None, facts: dict[str, Any] | None, lat: float | None, lon: float | None,
+                        attachment_ids: list[str] | None) -> TaskFeedback:
+    row = TaskFeedback(id=new_id(), task_id=task.id, kind=kind, text=text, progress=progress, facts=facts or {},
+                       facts_status="pending" if facts else "none", lat=lat, lon=lon, unit_code=by.unit_code,
+                       author_id=by.user_id, author_name=by.name, at=utcnow())
+    uow.session.add(row)
+    await uow.session.flush()
+    if attachment_ids:
+        files = await attachments.attach(uow, by=by, ids=attachment_ids, kind="task", owner_id=f"{task.id}:{row.id}")
+        row.attachments = [f.as_doc() for f in files]
+    if progress is not None:
+        task.progress = progress
+    return row
+
+
+async def feedback(uow: UnitOfWork, *, by: Principal, task_id: str, text: str, progress: int | None = None,
+                   facts: dict[str, Any] | None = None, lat: float | None = None, lon: float | None = None,
+                   attachment_ids: list[str] | None = None) -> tuple[Task, TaskFeedback]:
+    task = await _as_assignee(uow, by, task_id)
+    await _move(uow, task, "feedback")
+    row = await _feedback_row(uow, by=by, task=task, kind="progress", text=text, progress=progress, facts=facts,
+                              lat=lat, lon=lon, attachment_ids=attachment_ids)
+    await emit(uow, task, "task.feedback", {"feedback": row.as_doc()})
+    return task, row
+
+
+async def complete(uow: UnitOfWork, *, by: Principal, task_id: str, text: str, facts: dict[str, Any] | None = None,
+                   lat: float | None = None, lon: float | None = None,
+                   attachment_ids: list[str] | None = None) -> tuple[Task, TaskFeedback]:
+    task = await _as_assignee(uow, by, task_id)
+    await _move(uow, task, "complete")
+    row = await _feedback_row(uow, by=by, task=task, kind="complete", text=text, progress=100, facts=facts, lat=lat,
+                              lon=lon, attachment_ids=attachment_ids)
+    task.completed_at = utcnow()
+    await timers.cancel(uow, kind=DUE_TIMER, ref=task.id)
+    await emit(uow, task, "task.completed", {"feedback": row.as_doc()})
+    return task, row
+
+
+async def verify(uow: UnitOfWork, *, by: Principal, task_id: str) -> Task:
+    task = await _as_dispatcher(uow, by, task_id)
+    await _move(uow, task, "verify")
+    task.verified_at = task.closed_at = utcnow()
+    await emit(uow, task, "task.verified")
+    return task
+
+
+async def return_(uow: UnitOfWork, *, by: Principal, task_id: str, reason: str) -> Task:
+    task = await _as_dispatcher(uow, by, task_id)
+    if not reason.strip():
+        raise invalid("/reason", "say why the task is returned")
+    await _move(uow, task, "return")
+    task.returns += 1
+    task.completed_at = None
+    row = TaskFeedback(id=new_id(), task_id=task.id, kind="return", text=reason, unit_code=by.unit_code,
+                       author_id=by.user_id, author_name=by.name, at=utcnow())
+    uow.session.add(row)
+    if task.due_at is not None:
+        await timers.schedule(uow, kind=DUE_TIMER, ref=task.id, due_at=max(task.due_at, utcnow()))
+    await emit(uow, task, "task.returned", {"reason": reason})
+    return task
+
+
+async def cancel(uow: UnitOfWork, *, by: Principal, task_id: str, reason: str) -> Task:
+    task = await _as_dispatcher(uow, by, task_id)
+    if not reason.strip():
+        raise invalid("/reason", "say why the task is cancelled")
+    await close(uow, task, action="cancel", reason=reason)
+    return task
+
+
+async def close(uow: UnitOfWork, task: Task, *, action: str, reason: str) -> None:
+    """Cancel or make obsolete (the response no longer needs it); the record stays."""
+    before = await _move(uow, task, action)
+    task.closed_reason, task.closed_at = reason, utcnow()
+    await timers.cancel(uow, kind=ACK_TIMER, ref=task.id)
+    await timers.cancel(uow, kind=DUE_TIMER, ref=task.id)
+    await emit(uow, task, f"task.{task.status}", {"from": before, "reason": reason})
+
+
+async def decide_facts(uow: UnitOfWork, *, by: Principal, task_id: str, feedback_id: str, accept: bool) -> TaskFeedback:
+    """Figures a unit learned reach the incident only when the dispatcher accepts them."""
+    task = await _as_dispatcher(uow, by, task_id)
+    row = await uow.session.get(TaskFeedback, feedback_id)
+    if row is None or row.task_id != task.id:
+        raise not_found("feedback", feedback_id)
+    if row.facts_status != "pending":
+        raise invalid("/", f"these figures are {row.facts_status}, not pending")
+    row.facts_status = "accepted" if accept else "declined"
+    if accept and task.incident_id:
+        await incidents.update_facts(uow, by=by, incident_id=task.incident_id, facts=row.facts,
+                                     note=f"任务反馈：{task.title}（{row.author_name}）")
+    await emit(uow, task, "task.facts_" + row.facts_status, {"feedback": row.as_doc()})
+    return row
+
+
+async def feedback_of(session: AsyncSession, task_id: str) -> list[TaskFeedback]:
+    stmt = select(TaskFeedback).where(TaskFeedback.task_id == task_id).order_by(TaskFeedback.at)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def list_visible(session: AsyncSession, by: Principal, *, unit: str | None = None,
+                       status: list[str] | None = None, incident_id: str | None = None, overdue: bool = False,
+                       open_only: bool = False, exercise: bool = False, limit: int = 500) -> list[Task]:
+    stmt = select(Task).where(visible(by), Task.exercise == exercise)
+    if unit:
+        stmt = stmt.where(Task.unit_path.like(await path_of(session, unit) + "%"))
+    if status:
+        stmt = stmt.where(Task.status.in_(status))
+    if open_only or overdue:
+        stmt = stmt.where(Task.status.in_(OPEN))
+    if incident_id:
+        stmt = stmt.where(Task.incident_id == incident_id)
+    if overdue:
+        now = utcnow()
+        stmt = stmt.where(or_(Task.due_at < now, (Task.status == "dispatched") & (Task.ack_due_at < now)))
+    return list((await session.execute(stmt.order_by(Task.created_at.desc()).limit(limit))).scalars())
+
+
+async def on_timer(uow: UnitOfWork, *, task_id: str, kind: str) -> None:
+    """An ignored task: still not signed for, or still open past its deadline. The event reaches
+    the assignee unit and every unit above it, so its duty leader's and the dispatcher's consoles
+    show it."""
+    task = await uow.session.get(Task, task_id)
+    if task is None or task.status not in OPEN:
+        return
+    if kind == ACK_TIMER and task.status == "dispatched":
+        await emit(uow, task, "task.ack_overdue")
+    elif kind == DUE_TIMER and task.status != "feedback_submitted":
+        await emit(uow, task, "task.overdue")

@@ -1,0 +1,167 @@
+"""The plan document itself: reading it from JSON or YAML text, checking it (the schema, then what a
+schema cannot say: unique levels and keys, triggers that are valid schemas, group targets that
+exist), a readable diff between two versions, and the date arithmetic of its cycles."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+from datetime import date, timedelta
+from typing import Any
+
+import orjson
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from core.problems import Problem
+from core.validation import errors_of
+from plans_registry.schemas import PLAN_DOCUMENT
+
+Errors = list[dict[str, str]]
+
+
+def parse_text(fmt: str, text: str) -> tuple[Any, Errors]:
+    """(document, []) or (None, [an error at "/" saying where the text stops making sense])."""
+    try:
+        if fmt == "json":
+            return json.loads(text), []
+        return yaml.safe_load(text), []
+    except json.JSONDecodeError as e:
+        return None, [{"pointer": "/", "message": f"JSON: {e.msg} (line {e.lineno}, column {e.colno})"}]
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        return None, [{"pointer": "/", "message": f"YAML: {getattr(e, 'problem', None) or e}{where}"}]
+
+
+def check(document: Any) -> Errors:
+    """Every error in the document, each with the JSON pointer to where it is."""
+    errors = errors_of(PLAN_DOCUMENT, document)
+    if errors or not isinstance(document, dict):
+        return errors
+    seen_levels: set[int] = set()
+    groups = {g["key"] for g in document["command"]["groups"]}
+    if len(groups) != len(document["command"]["groups"]):
+        errors.append({"pointer": "/command/groups", "message": "working group keys must be unique"})
+    for i, level in enumerate(document["levels"]):
+        if level["level"] in seen_levels:
+            errors.append({"pointer": f"/levels/{i}/level", "message": f"level {level['level']} appears twice"})
+        seen_levels.add(level["level"])
+        try:
+            Draft202012Validator.check_schema(level["trigger"])
+        except SchemaError as e:
+            errors.append({"pointer": f"/levels/{i}/trigger", "message": f"not a valid JSON Schema: {e.message}"})
+        keys: set[str] = set()
+        for j, action in enumerate(level["actions"]):
+            if action["key"] in keys:
+                errors.append({"pointer": f"/levels/{i}/actions/{j}/key",
+                               "message": f"action key {action['key']} appears twice in this level"})
+            keys.add(action["key"])
+            group = action["target"].get("group")
+            if group is not None and group not in groups:
+                errors.append({"pointer": f"/levels/{i}/actions/{j}/target/group",
+                               "message": f"no working group {group} in this plan"})
+    return errors
+
+
+def unit_codes(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """(pointer, code) of every unit the document names, for the registry to check they exist."""
+    out = [("/owner_unit", document["owner_unit"])]
+    cmd = document["command"]
+    if "office" in cmd:
+        out.append(("/command/office/unit", cmd["office"]["unit"]))
+    out += [(f"/command/members/{i}", c) for i, c in enumerate(cmd.get("members", []))]
+    for i, g in enumerate(cmd["groups"]):
+        out.append((f"/command/groups/{i}/lead_unit", g["lead_unit"]))
+        out += [(f"/command/groups/{i}/members/{j}", c) for j, c in enumerate(g.get("members", []))]
+    for i, level in enumerate(document["levels"]):
+        out += [(f"/levels/{i}/notify/{j}", c) for j, c in enumerate(level.get("notify", []))]
+        for j, a in enumerate(level["actions"]):
+            if "unit" in a["target"]:
+                out.append((f"/levels/{i}/actions/{j}/target/unit", a["target"]["unit"]))
+    return out
+
+
+def require_valid(document: Any) -> dict[str, Any]:
+    errors = check(document)
+    if errors:
+        raise Problem(422, f"{len(errors)} error(s) in the plan document", title="Invalid plan",
+                      type="/problems/invalid", errors=errors)
+    return document
+
+
+def digest(document: dict[str, Any]) -> str:
+    return hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def level_of(document: dict[str, Any], level: int) -> dict[str, Any] | None:
+    return next((lv for lv in document["levels"] if lv["level"] == level), None)
+
+
+# --- diff -------------------------------------------------------------------------------------
+
+def _identity(item: Any) -> str | None:
+    if isinstance(item, dict):
+        for key in ("key", "level"):
+            if key in item:
+                return f"{key}={item[key]}"
+    return None
+
+
+def diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
+    """What changed, as `{"path", "op": added|removed|changed, "from", "to"}`. Lists of working
+    groups, levels and actions are matched by their key or level, not by position, so inserting
+    an action reads as one addition rather than every later action changing."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[dict[str, Any]] = []
+        for k in [*old, *[k for k in new if k not in old]]:
+            sub = f"{path}/{k}"
+            if k not in new:
+                out.append({"path": sub, "op": "removed", "from": old[k], "to": None})
+            elif k not in old:
+                out.append({"path": sub, "op": "added", "from": None, "to": new[k]})
+            else:
+                out += diff(old[k], new[k], sub)
+        return out
+    if isinstance(old, list) and isinstance(new, list) and old and new \
+            and all(_identity(x) for x in old) and all(_identity(x) for x in new):
+        before = {_identity(x): x for x in old}
+        after = {_identity(x): x for x in new}
+        out = []
+        for ident in [*before, *[i for i in after if i not in before]]:
+            sub = f"{path}[{ident}]"
+            if ident not in after:
+                out.append({"path": sub, "op": "removed", "from": before[ident], "to": None})
+            elif ident not in before:
+                out.append({"path": sub, "op": "added", "from": None, "to": after[ident]})
+            else:
+                out += diff(before[ident], after[ident], sub)
+        return out
+    if old != new:
+        return [{"path": path or "/", "op": "changed", "from": old, "to": new}]
+    return []
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+def add_months(d: date, months: int) -> date:
+    month = d.month - 1 + months
+    year, month = d.year + month // 12, month % 12 + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def add_working_days(d: date, days: int) -> date:
+    """Monday to Friday; public holidays and the make-up working weekends are not known here, so
+    the date can be a day or two early around a holiday (early is the safe side for a deadline)."""
+    out = d
+    while days > 0:
+        out += timedelta(days=1)
+        if out.weekday() < 5:
+            days -= 1
+    return out
+
+
+def to_yaml(document: dict[str, Any]) -> str:
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
