@@ -30,9 +30,22 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "report.overdue": ("报告逾期", "Report overdue"),
     "report.rules_seeded": ("报送时限规则", "Report rules set"),
     "grading.rules_seeded": ("分级标准", "Grading rules set"),
+    "task.dispatched": ("下达任务", "Task dispatched"),
+    "task.acknowledged": ("签收任务", "Task signed for"),
+    "task.feedback": ("任务反馈", "Task feedback"),
+    "task.completed": ("完成反馈", "Task reported done"),
+    "task.verified": ("任务核验通过", "Task verified"),
+    "task.returned": ("任务退回", "Task returned"),
+    "task.cancelled": ("撤销任务", "Task cancelled"),
+    "task.obsolete": ("任务不再适用", "Task no longer applies"),
+    "task.ack_overdue": ("任务超时未签收", "Task not signed for in time"),
+    "task.overdue": ("任务逾期", "Task overdue"),
+    "task.facts_accepted": ("采纳反馈数据", "Feedback figures accepted"),
+    "task.facts_declined": ("未采纳反馈数据", "Feedback figures declined"),
 }
 
 SUBJECT_LABELS: dict[str, tuple[str, str]] = {
     "intake": ("接报", "Intake"),
     "incident": ("事件", "Incident"),
+    "task": ("任务", "Task"),
 }

@@ -10,9 +10,11 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from command import permissions as _command_permissions  # noqa: F401  (task.dispatch for revision tasks)
 from core.auth import service as auth
 from core.auth.principal import Principal
 from core.db import Database
+from plans_registry import permissions as _permissions  # noqa: F401
 from plans_registry import service as registry
 from plans_registry.models import Plan
 

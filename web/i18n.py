@@ -10,6 +10,8 @@ from command.labels import SUBJECT_LABELS as COMMAND_SUBJECT_LABELS
 from core.auth.permissions import ROLES
 from duty.labels import EVENT_LABELS as DUTY_EVENT_LABELS
 from duty.labels import SUBJECT_LABELS as DUTY_SUBJECT_LABELS
+from plans_registry.labels import EVENT_LABELS as PLAN_EVENT_LABELS
+from plans_registry.labels import SUBJECT_LABELS as PLAN_SUBJECT_LABELS
 from web.messages_command import COMMAND_MESSAGES
 from web.messages_duty import DUTY_MESSAGES
 
@@ -222,6 +224,8 @@ EVENT_LABELS.update(DUTY_EVENT_LABELS)
 SUBJECT_LABELS.update(DUTY_SUBJECT_LABELS)
 EVENT_LABELS.update(COMMAND_EVENT_LABELS)
 SUBJECT_LABELS.update(COMMAND_SUBJECT_LABELS)
+EVENT_LABELS.update(PLAN_EVENT_LABELS)
+SUBJECT_LABELS.update(PLAN_SUBJECT_LABELS)
 for _messages in (DUTY_MESSAGES, COMMAND_MESSAGES):
     for _lang, _table in _messages.items():
         MESSAGES[_lang].update(_table)
