@@ -120,7 +120,9 @@ async def full(session: AsyncSession, activation: Activation) -> dict[str, Any]:
     decisions = (await session.execute(select(LevelDecision).where(LevelDecision.activation_id == activation.id)
                                        .order_by(LevelDecision.at))).scalars()
     spec = doc.level_of(activation.snapshot, activation.level) or {}
+    version = await session.get(PlanVersion, activation.version_id)
     return {**activation.as_doc(), "level_name": level_name(activation.level),
+            "version_number": version.number if version else None,
             "command": {k: v for k, v in activation.snapshot["command"].items() if k != "groups"},
             "decided_by": spec.get("decided_by"), "command_by": spec.get("command_by"),
             "levels": sorted(lv["level"] for lv in activation.snapshot["levels"]),
@@ -142,7 +144,7 @@ async def _launchable(session: AsyncSession, by: Principal, incident: Incident,
     for plan, version in await registry.in_force_for(session, unit_path=incident.unit_path,
                                                      category=incident.category):
         if plan.id == plan_id:
-            if not by.sees_path(plan.owner_path):
+            if by.unit_code != plan.owner_unit:  # the government whose plan it is launches it
                 raise forbidden(f"{plan.name} is launched by {plan.owner_unit}, not by your unit")
             return plan, version
     raise invalid("/plan_id", "no plan in force over this incident's place and category has that id")
@@ -224,7 +226,7 @@ async def _cadence(uow: UnitOfWork, activation: Activation) -> None:
 async def _commandable(uow: UnitOfWork, by: Principal, activation_id: str) -> tuple[Activation, Incident]:
     activation, incident = await get_visible(uow.session, by, activation_id)
     plan = await uow.session.get(Plan, activation.plan_id)
-    if not by.can("plan.activate") or plan is None or not by.sees_path(plan.owner_path):
+    if not by.can("plan.activate") or plan is None or by.unit_code != plan.owner_unit:
         raise forbidden("only the unit that launched the plan changes or ends its response")
     return activation, incident
 

@@ -66,6 +66,33 @@ def check(document: Any) -> Errors:
     return errors
 
 
+def with_lines(text: str, errors: Errors) -> list[dict[str, Any]]:
+    """Each error with the line of the text its pointer reaches (as deep as the text goes), so the
+    editor can take the officer there. JSON is read as YAML for this: its structure is the same."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return list(errors)
+    out: list[dict[str, Any]] = []
+    for err in errors:
+        node, line = root, (root.start_mark.line + 1 if root is not None else None)
+        for part in [p.replace("~1", "/").replace("~0", "~") for p in err["pointer"].split("/")[1:]]:
+            child = None
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    if getattr(key, "value", None) == part:
+                        child, line = value, key.start_mark.line + 1
+                        break
+            elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+                child = node.value[int(part)]
+                line = child.start_mark.line + 1
+            if child is None:
+                break
+            node = child
+        out.append({**err, "line": line})
+    return out
+
+
 def unit_codes(document: dict[str, Any]) -> list[tuple[str, str]]:
     """(pointer, code) of every unit the document names, for the registry to check they exist."""
     out = [("/owner_unit", document["owner_unit"])]

@@ -152,7 +152,8 @@ class Activation(Base):
     def as_doc(self) -> dict[str, Any]:
         return {"id": self.id, "incident_id": self.incident_id, "plan_id": self.plan_id,
                 "version_id": self.version_id, "plan_code": self.snapshot.get("code"),
-                "plan_name": self.snapshot.get("name"), "level": self.level, "status": self.status,
+                "plan_name": self.snapshot.get("name"), "owner_unit": self.snapshot.get("owner_unit"),
+                "level": self.level, "status": self.status,
                 "report_every_minutes": self.report_every_minutes, "exercise": self.exercise,
                 "activated_by_name": self.activated_by_name, "activated_at": iso(self.activated_at),
                 "reason": self.reason, "terminated_at": iso(self.terminated_at),

@@ -57,7 +57,7 @@ async def import_text(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
 async def validate(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     document, errors = doc.parse_text(body["format"], body["text"])
     if not errors:
-        errors = await registry.validate_document(uow.session, document)
+        errors = doc.with_lines(body["text"], await registry.validate_document(uow.session, document))
     return Reply(200, {"valid": not errors, "errors": errors})
 
 

@@ -152,7 +152,9 @@ PLAN_TEXT: dict[str, Any] = {
 STATUS_CHANGE: dict[str, Any] = {
     "title": "PlanStatusChange", "type": "object", "additionalProperties": False, "required": ["action"],
     "properties": {"action": {"enum": ["approve", "file", "retire"]},
-                   "filed_with": {**UNIT_CODE, "description": "file: the superior unit it is filed with (备案)"},
+                   "filed_with": {"type": "string", "minLength": 1, "maxLength": 100,
+                                  "description": "file: the superior unit it is filed with (备案) — a unit above "
+                                                 "the owner, or, for the top unit here, the superior's name"},
                    "note": {"type": "string", "maxLength": 1000}},
     "examples": [{"action": "approve", "note": "经区政府常务会议审议通过"}],
 }

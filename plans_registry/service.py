@@ -202,7 +202,9 @@ async def change_status(uow: UnitOfWork, *, by: Principal, plan_id: str, version
         if not filed_with:
             raise invalid("/filed_with", "name the superior unit the plan is filed with")
         superiors = ancestors_from_path(plan.owner_path)[:-1]
-        if filed_with not in superiors:
+        # A root unit files with a superior outside this installation (the city with the province):
+        # named, not a unit code here.
+        if superiors and filed_with not in superiors:
             raise invalid("/filed_with", f"{filed_with} is not a unit above {plan.owner_unit}")
         version.filed_with, version.filed_at, version.filed_by_name = filed_with, now, by.name
         await timers.cancel(uow, kind=FILING_TIMER, ref=plan.id)

@@ -14,6 +14,8 @@ from plans_registry.labels import EVENT_LABELS as PLAN_EVENT_LABELS
 from plans_registry.labels import SUBJECT_LABELS as PLAN_SUBJECT_LABELS
 from web.messages_command import COMMAND_MESSAGES
 from web.messages_duty import DUTY_MESSAGES
+from web.messages_plans import PLAN_MESSAGES
+from web.messages_tasks import TASK_MESSAGES
 
 LANGS = ("zh", "en")
 
@@ -226,7 +228,7 @@ EVENT_LABELS.update(COMMAND_EVENT_LABELS)
 SUBJECT_LABELS.update(COMMAND_SUBJECT_LABELS)
 EVENT_LABELS.update(PLAN_EVENT_LABELS)
 SUBJECT_LABELS.update(PLAN_SUBJECT_LABELS)
-for _messages in (DUTY_MESSAGES, COMMAND_MESSAGES):
+for _messages in (DUTY_MESSAGES, COMMAND_MESSAGES, PLAN_MESSAGES, TASK_MESSAGES):
     for _lang, _table in _messages.items():
         MESSAGES[_lang].update(_table)
 
@@ -242,7 +244,8 @@ def translator(lang: str) -> Callable[..., str]:
 
 
 # Message families page scripts need (the rest are rendered on the server).
-CLIENT_PREFIXES = ("live.", "journal.", "hall.", "duty.", "urgency.", "cmd.", "status.", "rk.", "rs.", "rf.", "role.")
+CLIENT_PREFIXES = ("live.", "journal.", "hall.", "duty.", "urgency.", "cmd.", "status.", "rk.", "rs.", "rf.", "role.",
+                   "task.", "plan.")
 
 
 def client_labels(lang: str) -> dict[str, object]:

@@ -15,10 +15,12 @@ from command.categories.tree import CATEGORIES, FACTS, GRADES
 from command.incidents.models import ENTRY_KINDS
 from command.intake.models import SOURCES
 from command.reports import service as reports
+from command.tasks.models import STATUS_LABELS as TASK_STATUS_LABELS
 from core.auth.principal import Principal
 from core.orm import utcnow
 from core.units import service as units
 from core.units.models import JURISDICTION_KINDS
+from plans_registry.rules import LEVELS
 from web.i18n import unit_name
 from web.messages_command import FACT_UNITS_EN, RULE_TEXT_EN
 from web.pages import _lang, _render, _runtime, signed_in_page
@@ -66,7 +68,11 @@ async def incidents(request: Request, principal: Principal) -> Response:
 
 @signed_in_page
 async def incident(request: Request, principal: Principal) -> Response:
-    return await _page(request, principal, "incident.html", incident_id=request.path_params["id"])
+    i = 0 if _lang(request, principal) == "zh" else 1
+    return await _page(request, principal, "incident.html", incident_id=request.path_params["id"],
+                       plan_levels={str(k): v[i] for k, v in LEVELS.items()},
+                       task_statuses={k: v[i] for k, v in TASK_STATUS_LABELS.items()},
+                       can_activate=principal.can("plan.activate"))
 
 
 @signed_in_page

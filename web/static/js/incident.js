@@ -4,6 +4,7 @@ import { Live } from "./live.js";
 import { api, bindLiveState, formatTime, page, ui } from "./common.js";
 import { colon, commaJoin, debounce, el, journalHead, listJoin, paren, tickDeadlines, toast } from "./dom.js";
 import { categoryName, gradeChip, statusText, unitLabel } from "./cmdcommon.js";
+import { loadResponse, mountResponse, onResponseEvent } from "./response.js";
 
 const id = page.incident_id;
 let incident = null;
@@ -233,12 +234,22 @@ async function loadIncident() {
 
 const reload = debounce(() => loadIncident().catch(() => {}));
 tickDeadlines(document.getElementById("reports-card"));
+const reloadResponse = debounce(() => loadResponse().catch(() => {}));
 async function loadAll() {
   const h = await journalHead(api);
-  await loadIncident();
+  await Promise.all([loadIncident(), mountResponse(id)]);
   return h;
 }
-const live = new Live({ exercise: page.exercise, onEvent: (ev) => { if (ev.subject.kind === "incident" && ev.subject.id === id) reload(); },
+function onEvent(ev) {
+  if (ev.subject.kind === "incident" && ev.subject.id === id) {
+    reload();
+    reloadResponse();
+    onResponseEvent(ev);
+  } else if (ev.subject.kind === "task" && ev.data.task && ev.data.task.incident_id === id) {
+    reloadResponse();
+  }
+}
+const live = new Live({ exercise: page.exercise, onEvent,
   reload: loadAll, onState: bindLiveState(document.getElementById("live-state")) });
 live.start(await loadAll());
 window.yingjiLive = live;
