@@ -33,10 +33,13 @@ async def _context(request: Request, principal: Principal) -> dict[str, Any]:
     async with runtime.db.read() as session:
         unit = await units.get_visible(session, principal, principal.unit_code)
         tz = await units.timezone_of(session, unit.code, runtime.settings.default_tz)
-        visible = [u.as_doc() for u in await units.list_visible(session, principal)
-                   if u.kind in JURISDICTION_KINDS]
+        everything = await units.list_visible(session, principal)
+        visible = [u.as_doc() for u in everything if u.kind in JURISDICTION_KINDS]
+        # Agencies, teams and departments named in tasks and plans, by name rather than code.
+        unit_names = {u.code: unit_name(u, lang) for u in everything if u.kind not in JURISDICTION_KINDS}
         parent = await session.get(units.Unit, unit.parent_code) if unit.parent_code else None
     return {"tz": tz, "unit": unit.as_doc(), "parent": parent.as_doc() if parent else None, "units": visible,
+            "unit_names": unit_names,
             "categories": {k: v[i] for k, v in CATEGORIES.items()},
             "grades": {k: {"name": v[i], "roman": v[2]} for k, v in GRADES.items()},
             "facts": {k: {"name": v[i], "unit": v[2] if lang == "zh" else FACT_UNITS_EN.get(v[2], f" {v[2]}")}

@@ -18,7 +18,8 @@ export function categoryName(key) {
 
 export function unitLabel(code) {
   const u = page.units.find((x) => x.code === code) || (page.parent && page.parent.code === code ? page.parent : null);
-  return u ? (page.lang === "en" && u.name_en) || u.name : code;
+  if (u) return (page.lang === "en" && u.name_en) || u.name;
+  return (page.unit_names && page.unit_names[code]) || code;
 }
 
 /** "2026-11-24 03:50" (24-hour, the unit's zone) as a UTC ISO string; undefined when empty. */

@@ -46,13 +46,14 @@ function card(kind, title, deadline, actions, extra, cls = "") {
 }
 
 async function loadTodo() {
-  const [rollcalls, inbox, today, handovers, swaps, owed] = await Promise.all([
+  const [rollcalls, inbox, today, handovers, swaps, owed, tasks] = await Promise.all([
     api("/api/v1/rollcalls?pending=true"),
     api("/api/v1/notices"),
     api(`/api/v1/duty/daily-reports/today?unit=${unit}`),
     api(`/api/v1/duty/handovers?unit=${unit}`),
     api(`/api/v1/duty/swaps?unit=${unit}&status=requested`),
     api(`/api/v1/reports/owed?unit=${unit}`).catch(() => []),
+    api(`/api/v1/tasks?unit=${unit}&open=true`).catch(() => []),
   ]);
   const items = [];
   for (const rc of rollcalls) {
@@ -113,6 +114,14 @@ async function loadTodo() {
     items.push({ at: o.deadline, node: card("report", `${kind} · ${o.incident.number} ${o.incident.title}`, o.deadline,
       [el("a", { class: "secondary button", href: `/incidents/${o.incident.id}` }, ui("duty.open_incident"))],
       el("p", { class: "small muted" }, o.rule || "")) });
+  }
+  for (const t of tasks.filter((x) => x.unit === unit && (x.status === "dispatched" || (x.due_at && new Date(x.due_at) < new Date())))) {
+    // A task addressed to this duty room: signed for here in one key; worked on the task page.
+    const sign = t.status === "dispatched" ? [el("button", { class: "primary big", "data-action": "sign-task", onclick: () =>
+      act(async () => { await api(`/api/v1/tasks/${t.id}/acknowledge`, { method: "POST" }); await loadTodo(); }, ui("duty.signed")) }, ui("duty.sign"))] : [];
+    items.push({ at: t.status === "dispatched" ? t.ack_due_at : t.due_at, node: card("task", `${ui("duty.task")} · ${t.title}`,
+      t.status === "dispatched" ? t.ack_due_at : t.due_at, [...sign, el("a", { class: "secondary button", href: "/tasks" }, ui("duty.open_task"))],
+      el("p", { class: "small muted" }, t.instructions || "")) });
   }
   items.sort((a, b) => (b.node.dataset.kind === "rollcall") - (a.node.dataset.kind === "rollcall") || new Date(a.at) - new Date(b.at));
   todo.replaceChildren(...items.map((i) => i.node));
@@ -275,7 +284,7 @@ const reloadLog = debounce(() => loadLog().catch(() => {}));
 function onEvent(ev) {
   const t = ev.type;
   if (t.startsWith("duty.rollcall") || t.startsWith("duty.notice") || t.startsWith("duty.daily_report")
-    || t.startsWith("report.") || t === "incident.created" || t === "incident.closed") reloadTodo();
+    || t.startsWith("report.") || t.startsWith("task.") || t === "incident.created" || t === "incident.closed") reloadTodo();
   if (t.startsWith("duty.handover")) { reloadHandover(); reloadTodo(); }
   if (t.startsWith("duty.roster") || t.startsWith("duty.override") || t.startsWith("duty.swap")) { reloadHolders(); reloadTodo(); }
   if (t.startsWith("duty.log")) reloadLog();

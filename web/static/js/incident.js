@@ -189,6 +189,14 @@ function eventText(e) {
   if (e.type === "incident.graded") return `${colon(label)}${d.to ? page.grades[d.to].name : ui("cmd.ungraded")}${d.reason ? paren(d.reason) : ""}`;
   if (d.report) return `${colon(label)}${kindText(d.report)}`;
   if (e.type === "incident.merged") return `${colon(label)}${d.intake ? d.intake.title : ""}`;
+  const LV = page.plan_levels;
+  if (e.type === "incident.plan_suggested") return `${colon(label)}${d.plan_name} ${LV[d.level]}${paren(d.why)}`;
+  if (d.activation) {
+    const a = d.activation;
+    if (e.type === "incident.plan_level_changed") return `${colon(label)}${a.plan_name} ${LV[d.from]}→${LV[d.to]}${d.reason ? paren(d.reason) : ""}`;
+    if (e.type === "incident.plan_terminated") return `${colon(label)}${a.plan_name}${paren(d.reason)}`;
+    return `${colon(label)}${a.plan_name} ${LV[a.level] || ""}`;
+  }
   return label;
 }
 

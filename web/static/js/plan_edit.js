@@ -1,7 +1,8 @@
 // The plan editor: YAML or JSON, checked against the plan schema as the officer types (every error
 // with its pointer and line; a click goes to the line); saving makes a new draft version.
-import { api, page, ui } from "./common.js";
-import { debounce, el, toast } from "./dom.js";
+import { Live } from "./live.js";
+import { api, bindLiveState, eventLabel, page, ui } from "./common.js";
+import { debounce, el, journalHead, toast } from "./dom.js";
 
 const text = document.getElementById("text");
 const fmt = document.getElementById("fmt");
@@ -81,3 +82,11 @@ if (page.editing_plan) {
   back.href = `/plans/${page.editing_plan}`;
   back.hidden = false;
 }
+
+// Live: the connection state is shown, and a version someone else saves meanwhile is announced.
+const live = new Live({ onEvent: (ev) => {
+  if (ev.type === "plan.version_imported" && page.editing_plan && ev.subject.id === page.editing_plan) {
+    toast(`${eventLabel(ev.type)}：${ui("plan.showing_version", { n: ev.data.version.number })}`);
+  }
+}, reload: () => journalHead(api), onState: bindLiveState(document.getElementById("live-state")) });
+live.start(await journalHead(api));

@@ -1,0 +1,663 @@
+// The task page. For the county duty officer (交办我单位的任务): what to sign for first, with the
+// time left counting down; one thumb-sized 签收; feedback in place with text, progress, figures,
+// camera photos and, if the phone gives it, the location. For the dispatcher (我单位下达的任务):
+// counts by status, filters, 核验通过 / 退回 / 撤销 and the figures to accept. Everything reloads
+// (debounced) on task.* events, keeping open forms, focus and the reader's place.
+import { Live } from "./live.js";
+import { api, bindLiveState, formatTime, page, ui } from "./common.js";
+import { colon, debounce, dueState, el, journalHead, tickDeadlines, toast, uploadFile } from "./dom.js";
+
+const me = page.unit.code;
+const can = page.can || {};
+const inboxUnits = new Set(page.inbox_units);
+const OPEN = new Set(page.open_statuses);
+const PRIO = Object.fromEntries(page.priorities.map((p, i) => [p, i]));
+const STATUSES = ["dispatched", "acknowledged", "in_progress", "feedback_submitted", "done", "cancelled", "obsolete"];
+const WORKING = new Set(["acknowledged", "in_progress"]);
+const q = page.exercise ? "?exercise=true" : "";
+
+let tasks = [];              // every task this user may see (list documents)
+const details = new Map();   // id -> { updated_at, doc } with its feedback
+const stale = new Set();     // ids whose details must be fetched again (figures decided)
+const expanded = new Set();  // `${kind}:${id}` whose details and full history are open
+const panels = new Map();    // `${kind}:${id}` -> the open in-place form (kept across reloads)
+const cards = { inbox: new Map(), outbox: new Map() };  // id -> <li>, reused across reloads
+let incidents = new Map();
+let seen = null;             // id -> "status|updated_at" at the last render; null before the first
+let tab = null;
+let generation = 0;
+
+// --- small things ------------------------------------------------------------------------------
+
+const ms = (iso) => (iso ? new Date(iso).getTime() : Infinity);
+const unitOf = (code) => (page.task_units && page.task_units[code]) || null;
+function unitName(code) {
+  const u = unitOf(code);
+  return u ? (page.lang === "en" && u.name_en) || u.name : code;
+}
+const data = (attrs = {}) => ({ ...attrs, "data-i18n-data": "1" });  // what people typed: stays as written
+const isInbox = (t) => inboxUnits.has(t.unit);
+const isOutbox = (t) => t.from_unit === me;
+const mayWork = (t) => can["task.work"] && isInbox(t);
+const mayDispatch = (t) => can["task.dispatch"] && isOutbox(t);
+const feedbackOf = (t) => (details.get(t.id)?.doc.feedback) || [];
+const lastReturn = (t) => {
+  const fb = feedbackOf(t);
+  return fb.length && fb[fb.length - 1].kind === "return" ? fb[fb.length - 1] : null;
+};
+const pendingFigures = (t) => feedbackOf(t).filter((f) => f.facts_status === "pending");
+
+function isOverdue(t, now = Date.now()) {
+  if (!OPEN.has(t.status) || t.status === "feedback_submitted") return false;
+  if (t.status === "dispatched" && ms(t.ack_due_at) < now) return true;
+  return ms(t.due_at) < now;
+}
+
+/** The one deadline that matters now: sign for by ack_due_at, then finish by due_at. */
+function deadlineOf(t) {
+  if (t.status === "dispatched" || t.status === "draft") return t.ack_due_at ? ["ack", t.ack_due_at] : null;
+  if (WORKING.has(t.status) && t.due_at) return ["due", t.due_at];
+  return null;
+}
+
+// Urgency first. Assignee: unsigned (by sign-for deadline), overdue, returned, the rest by due time,
+// then those waiting for verification. Dispatcher: what waits for me (verification, figures), then
+// the late ones to chase, then unsigned, then the rest by due time. Closed last, newest first.
+function rank(kind, t) {
+  const now = Date.now();
+  if (!OPEN.has(t.status)) return [9, -ms(t.closed_at || t.updated_at)];
+  if (kind === "inbox") {
+    if (t.status === "dispatched" || t.status === "draft") return [0, ms(t.ack_due_at)];
+    if (isOverdue(t, now)) return [1, ms(t.due_at)];
+    if (lastReturn(t)) return [2, ms(t.due_at)];
+    if (t.status === "feedback_submitted") return [4, ms(t.completed_at)];
+    return [3, ms(t.due_at)];
+  }
+  if (t.status === "feedback_submitted") return [0, ms(t.completed_at)];
+  if (pendingFigures(t).length) return [1, ms(t.updated_at)];
+  if (isOverdue(t, now)) return [2, t.status === "dispatched" ? ms(t.ack_due_at) : ms(t.due_at)];
+  if (t.status === "dispatched") return [3, ms(t.ack_due_at)];
+  return [4, ms(t.due_at)];
+}
+
+function sortTasks(kind, list) {
+  const keyed = list.map((t) => ({ t, k: [...rank(kind, t), PRIO[t.priority] ?? 9, ms(t.dispatched_at)] }));
+  keyed.sort((a, b) => {
+    for (let i = 0; i < a.k.length; i += 1) {
+      if (a.k[i] !== b.k[i]) return a.k[i] === Infinity ? 1 : b.k[i] === Infinity ? -1 : a.k[i] - b.k[i];
+    }
+    return 0;
+  });
+  return keyed.map((x) => x.t);
+}
+
+async function act(fn, okText) {
+  try {
+    await fn();
+    if (okText) toast(okText);
+    return true;
+  } catch (e) {
+    toast(ui("duty.error", { msg: e.message }), true);
+    return false;
+  }
+}
+
+/** Take a task document an action returned, so the screen changes at once (the event follows). */
+function apply(doc) {
+  const { feedback, ...task } = doc;
+  const i = tasks.findIndex((t) => t.id === task.id);
+  if (i >= 0) tasks[i] = task; else tasks.unshift(task);
+  if (feedback) details.set(task.id, { updated_at: task.updated_at, doc });
+  render();
+}
+
+// --- pieces of a card --------------------------------------------------------------------------
+
+function chip(cls, text, attrs = {}) {
+  return el("span", { class: `tag ${cls}`, ...attrs }, text);
+}
+
+function incidentLink(id) {
+  const inc = incidents.get(id);
+  const href = `/incidents/${id}${page.exercise ? "?exercise=1" : ""}`;
+  return el("a", data({ href, class: "task-incident" }), inc ? `${inc.number} ${inc.title}` : id.slice(-8));
+}
+
+function figuresText(facts) {
+  return Object.entries(facts || {}).map(([k, v]) => {
+    const f = page.facts[k];
+    return f ? `${f.name} ${v}${f.unit}` : `${k} ${v}`;
+  });
+}
+
+function photo(file) {
+  if ((file.content_type || "").startsWith("image/")) {
+    return el("a", { href: file.url, target: "_blank", rel: "noopener", class: "thumb", title: file.filename },
+      el("img", { src: file.url, alt: ui("task.photo"), loading: "lazy" }));
+  }
+  return el("a", data({ href: file.url, download: file.filename, class: "file-link" }), file.filename);
+}
+
+function feedbackEntry(kind, t, f) {
+  const figures = figuresText(f.facts);
+  const decide = (accept) => act(async () => {
+    await api(`/api/v1/tasks/${t.id}/feedback/${f.id}/facts`, { method: "POST", body: { accept } });
+    stale.add(t.id);
+    await load();
+  }, ui(accept ? "task.accepted_ok" : "task.declined_ok"));
+  const who = f.unit && f.unit !== t.unit ? `${f.author_name} · ${unitName(f.unit)}` : f.author_name;
+  return el("li", { class: `fb fb-${f.kind}`, dataset: { id: f.id, kind: f.kind } },
+    el("div", { class: "fb-head" },
+      chip(`fb-kind k-${f.kind}`, ui(`task.k.${f.kind}`)),
+      el("time", { datetime: f.at }, formatTime(f.at)),
+      el("span", data({ class: "fb-who" }), who),
+      f.kind === "progress" && f.progress !== null && f.progress !== undefined
+        ? el("span", { class: "fb-pct" }, ui("task.progress_pct", { n: f.progress })) : ""),
+    f.text ? el("p", data({ class: "fb-text" }), f.text) : "",
+    figures.length ? el("div", { class: `fb-figures fs-${f.facts_status}` },
+      el("span", { class: "fig-values" }, figures.join(" · ")),
+      chip(`fs fs-${f.facts_status}`, ui(`task.fs.${f.facts_status}`)),
+      kind === "outbox" && mayDispatch(t) && f.facts_status === "pending" ? el("span", { class: "fig-actions" },
+        el("button", { type: "button", class: "secondary", "data-action": "accept", onclick: () => decide(true) }, ui("task.accept")),
+        el("button", { type: "button", class: "secondary", "data-action": "decline", onclick: () => decide(false) }, ui("task.decline"))) : "") : "",
+    f.lat !== null && f.lat !== undefined ? el("p", { class: "fb-loc small muted" },
+      `${colon(ui("task.location"))}${f.lat.toFixed(5)}, ${f.lon.toFixed(5)}`) : "",
+    f.attachments && f.attachments.length ? el("div", { class: "fb-photos" }, ...f.attachments.map(photo)) : "");
+}
+
+function clock(t) {
+  const d = deadlineOf(t);
+  if (d) {
+    return el("div", { class: "task-clock" }, el("span", { class: "clock-label" }, ui(d[0] === "ack" ? "task.ack_due" : "task.due")),
+      el("span", { class: "due", dataset: { deadline: d[1] } }, dueState(d[1]).text),
+      el("span", { class: "clock-at small muted" }, formatTime(d[1])));
+  }
+  const note = t.status === "done" && t.verified_at ? ui("task.verified_at", { t: formatTime(t.verified_at) })
+    : t.status === "feedback_submitted" && t.completed_at ? ui("task.completed_at", { t: formatTime(t.completed_at) })
+      : !OPEN.has(t.status) && t.closed_at ? ui("task.closed_at", { t: formatTime(t.closed_at), status: ui(`task.s.${t.status}`) }) : "";
+  return note ? el("div", { class: "task-clock quiet small muted" }, note) : "";
+}
+
+function progressBar(t) {
+  const n = Math.max(0, Math.min(100, t.progress || 0));
+  return el("div", { class: "task-progress", title: `${ui("task.progress")} ${n}%` },
+    el("span", { class: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": n,
+      "aria-label": ui("task.progress") }, el("span", { class: "fill", style: `width:${n}%` })),
+    el("span", { class: "pct" }, ui("task.progress_pct", { n })));
+}
+
+function cardBody(kind, t) {
+  const key = `${kind}:${t.id}`;
+  const open = expanded.has(key);
+  const fb = feedbackOf(t);
+  const ret = lastReturn(t);
+  const tags = [
+    chip(`prio p-${t.priority}`, ui(`task.p.${t.priority}`)),
+    chip(`st s-${t.status}`, ui(`task.s.${t.status}`)),
+    isOverdue(t) ? chip("st s-overdue", ui("task.overdue")) : "",
+    t.returns && OPEN.has(t.status) ? chip("returned", ui("task.returned", { n: t.returns })) : "",
+    t.source === "plan" ? chip("plan", ui("task.plan")) : "",
+    t.exercise ? chip("drill", ui("task.drill")) : "",
+  ];
+  const who = kind === "inbox"
+    ? [el("span", {}, colon(ui("task.from")), el("span", data(), unitName(t.from_unit))),
+      t.dispatched_by_name ? el("span", data({ class: "muted" }), t.dispatched_by_name) : "",
+      t.unit !== me ? el("span", { class: "on-behalf" }, ui("task.on_behalf", { unit: unitName(t.unit) })) : ""]
+    : [el("strong", { class: "assignee" }, colon(ui("task.to")), el("span", data(), unitName(t.unit))),
+      t.acknowledged_at ? el("span", data({ class: "muted" }), ui("task.signed_by", { name: t.acknowledged_by_name || "", t: formatTime(t.acknowledged_at) })) : ""];
+  const context = [
+    t.incident_id ? el("span", {}, colon(ui("task.incident")), incidentLink(t.incident_id)) : "",
+    t.group_name ? el("span", {}, colon(ui("task.group")), el("span", data(), t.group_name)) : "",
+    t.dispatched_at ? el("span", { class: "muted" }, formatTime(t.dispatched_at)) : "",
+  ].filter(Boolean);
+  const dueLine = t.due_at && deadlineOf(t)?.[0] === "ack" ? el("p", { class: "small muted due-later" }, ui("task.due_at", { t: formatTime(t.due_at) })) : "";
+
+  // Feedback: the latest, figures waiting for a decision, a return's reason; everything when open.
+  let shown = open ? fb.slice().reverse() : fb.slice(-1);
+  if (!open) for (const f of pendingFigures(t)) if (!shown.includes(f)) shown.push(f);
+  if (!open && ret) shown = shown.filter((f) => f !== ret);
+  const main = el("div", { class: "task-main" },
+    el("div", { class: "task-tags" }, ...tags),
+    el("h3", data({ class: "task-title" }), t.title),
+    el("p", { class: "task-meta" }, ...who),
+    context.length ? el("p", { class: "task-meta" }, ...context) : "",
+    ret && !open ? el("div", { class: "return-box" }, el("strong", {}, colon(ui("task.returned_reason"))),
+      el("span", data(), ret.text), el("span", data({ class: "small muted" }), ` ${ret.author_name} ${formatTime(ret.at)}`)) : "",
+    t.instructions ? el("p", data({ class: `task-instr${open ? " full" : ""}` }), t.instructions) : "",
+    t.address && open ? el("p", { class: "small" }, colon(ui("task.address")), el("span", data(), t.address)) : "",
+    t.attachments && t.attachments.length && open ? el("div", { class: "fb-photos" }, ...t.attachments.map(photo)) : "",
+    !OPEN.has(t.status) && t.closed_reason ? el("p", { class: "small closed-reason" }, colon(ui("task.closed_reason")), el("span", data(), t.closed_reason)) : "",
+    t.status === "feedback_submitted" && kind === "inbox" ? el("p", { class: "waiting small" }, ui("task.waiting_verify")) : "",
+    shown.length ? el("ol", { class: "fb-list" }, ...shown.map((f) => feedbackEntry(kind, t, f))) : "",
+    open && !fb.length ? el("p", { class: "small muted" }, ui("task.no_feedback")) : "",
+    el("button", { type: "button", class: "link small more", "aria-expanded": open ? "true" : "false", onclick: () => toggle(kind, t) },
+      open ? ui("task.details_hide") : ui("task.details", { n: fb.length || (t.status === "in_progress" || t.status === "feedback_submitted" ? "…" : 0) })));
+  const side = el("div", { class: "task-side" }, clock(t), dueLine,
+    t.status !== "dispatched" && t.status !== "draft" && OPEN.has(t.status) ? progressBar(t) : "",
+    el("div", { class: "task-actions" }, ...actions(kind, t)));
+  return [main, side];
+}
+
+function actions(kind, t) {
+  const out = [];
+  const key = `${kind}:${t.id}`;
+  const opened = panels.get(key)?.dataset.form;
+  if (kind === "inbox" && mayWork(t)) {
+    if (t.status === "dispatched") {
+      out.push(el("button", { type: "button", class: "primary big sign", "data-action": "sign", onclick: (ev) => sign(t, ev.currentTarget) }, ui("task.sign")));
+    } else if (WORKING.has(t.status)) {
+      out.push(el("button", { type: "button", class: `primary big${opened === "feedback" ? " pressed" : ""}`, "data-action": "feedback",
+        "aria-expanded": opened === "feedback" ? "true" : "false", onclick: () => openPanel(kind, t, "feedback") }, ui("task.feedback")));
+    }
+  }
+  if (kind === "outbox" && mayDispatch(t)) {
+    if (t.status === "feedback_submitted") {
+      out.push(el("button", { type: "button", class: "primary big", "data-action": "verify", onclick: (ev) => verify(t, ev.currentTarget) }, ui("task.verify")),
+        el("button", { type: "button", class: "secondary big", "data-action": "return", onclick: () => openPanel(kind, t, "return") }, ui("task.return")));
+    }
+    if (OPEN.has(t.status)) {
+      out.push(el("button", { type: "button", class: "secondary cancel-task", "data-action": "cancel", onclick: () => openPanel(kind, t, "cancel") }, ui("task.cancel")));
+    }
+  }
+  return out;
+}
+
+function toggle(kind, t) {
+  const key = `${kind}:${t.id}`;
+  if (expanded.has(key)) expanded.delete(key); else expanded.add(key);
+  if (!details.has(t.id) && expanded.has(key)) load().catch(() => {}); else render();
+}
+
+// --- actions -----------------------------------------------------------------------------------
+
+async function sign(t, button) {
+  button.disabled = true;
+  const ok = await act(async () => apply(await api(`/api/v1/tasks/${t.id}/acknowledge`, { method: "POST" })), ui("task.signed_ok"));
+  if (!ok) button.disabled = false;
+}
+
+async function verify(t, button) {
+  button.disabled = true;
+  const ok = await act(async () => apply(await api(`/api/v1/tasks/${t.id}/verify`, { method: "POST" })), ui("task.verified_ok"));
+  if (!ok) button.disabled = false;
+}
+
+function closePanel(key) {
+  const panel = panels.get(key);
+  if (panel) {
+    for (const url of panel._urls || []) URL.revokeObjectURL(url);
+    panel.remove();
+    panels.delete(key);
+  }
+  render();
+}
+
+function openPanel(kind, t, form) {
+  const key = `${kind}:${t.id}`;
+  if (panels.get(key)?.dataset.form === form) { closePanel(key); return; }
+  if (panels.has(key)) closePanel(key);
+  const panel = form === "feedback" ? feedbackForm(kind, t) : reasonForm(kind, t, form);
+  panel.dataset.form = form;
+  panels.set(key, panel);
+  render();
+  const first = panel.querySelector("textarea");
+  if (first) first.focus({ preventScroll: true });
+  panel.scrollIntoView({ block: "nearest", behavior: "smooth" });
+}
+
+function reasonForm(kind, t, form) {
+  const key = `${kind}:${t.id}`;
+  const reason = el("textarea", { name: "reason", rows: 2, maxlength: 2000, required: true,
+    placeholder: form === "return" ? ui("task.return_placeholder") : "" });
+  const f = el("form", { class: `task-form reason-form ${form}-form` },
+    el("label", {}, ui(form === "return" ? "task.return_reason" : "task.cancel_reason"), reason),
+    el("div", { class: "form-buttons" },
+      el("button", { type: "submit", class: form === "return" ? "primary big" : "danger big", "data-action": `${form}-submit` },
+        ui(form === "return" ? "task.return_submit" : "task.cancel_submit")),
+      el("button", { type: "button", class: "secondary big", onclick: () => closePanel(key) }, ui("task.close_form"))));
+  f.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const text = reason.value.trim();
+    if (!text) { toast(ui("task.reason_required"), true); reason.focus(); return; }
+    const buttons = f.querySelectorAll("button");
+    buttons.forEach((b) => { b.disabled = true; });
+    const ok = await act(async () => {
+      const doc = await api(`/api/v1/tasks/${t.id}/${form}`, { method: "POST", body: { reason: text } });
+      panels.delete(key);
+      f.remove();
+      apply(doc);
+    }, ui(form === "return" ? "task.returned_ok" : "task.cancelled_ok"));
+    if (!ok) buttons.forEach((b) => { b.disabled = false; });
+  });
+  return f;
+}
+
+function feedbackForm(kind, t) {
+  const key = `${kind}:${t.id}`;
+  const picked = [];                 // files chosen so far (the camera gives one at a time)
+  const uploaded = new WeakMap();    // file -> attachment id, so a retry does not upload twice
+  let location = null;
+  const text = el("textarea", { name: "text", rows: 3, maxlength: 8000, required: true, placeholder: ui("task.feedback_placeholder") });
+  const start = t.progress || 0;
+  const range = el("input", { type: "range", name: "progress", min: 0, max: 100, step: 5, value: start, "aria-label": ui("task.progress") });
+  const number = el("input", { type: "number", name: "progress_n", min: 0, max: 100, step: 1, value: start, inputmode: "numeric",
+    "aria-label": ui("task.progress"), class: "pct-input" });
+  range.addEventListener("input", () => { number.value = range.value; });
+  number.addEventListener("input", () => { range.value = number.value; });
+  const figures = page.feedback_facts.map((k) => {
+    const f = page.facts[k];
+    return el("label", {}, `${f.name}${f.unit ? ` (${f.unit.trim()})` : ""}`,
+      el("input", { type: "number", name: `fact-${k}`, min: 0, step: 1, inputmode: "numeric", dataset: { fact: k } }));
+  });
+  const previews = el("div", { class: "previews" });
+  const files = el("input", { type: "file", accept: "image/*", capture: "environment", multiple: true, class: "photo-input", name: "photos" });
+  const urls = [];
+  const showPreviews = () => {
+    previews.replaceChildren(...picked.map((file, i) => {
+      const url = URL.createObjectURL(file);
+      urls.push(url);
+      return el("span", { class: "preview" }, el("img", { src: url, alt: ui("task.photo") }),
+        el("button", { type: "button", class: "remove", "aria-label": ui("task.photo_remove"), title: ui("task.photo_remove"),
+          onclick: () => { picked.splice(i, 1); showPreviews(); } }, "×"));
+    }));
+  };
+  files.addEventListener("change", () => {
+    picked.push(...files.files);
+    files.value = "";
+    showPreviews();
+  });
+  const where = el("span", { class: "where small muted", "aria-live": "polite" });
+  const locate = el("button", { type: "button", class: "secondary locate", "data-action": "locate", onclick: () => {
+    if (location) { location = null; where.textContent = ""; locate.textContent = ui("task.locate"); return; }
+    if (!navigator.geolocation) { where.textContent = ui("task.locate_failed"); return; }
+    where.textContent = ui("task.locating");
+    navigator.geolocation.getCurrentPosition((pos) => {
+      location = { lat: pos.coords.latitude, lon: pos.coords.longitude };
+      where.textContent = ui("task.located", { lat: location.lat.toFixed(5), lon: location.lon.toFixed(5), acc: Math.round(pos.coords.accuracy) });
+      locate.textContent = ui("task.locate_clear");
+    }, () => { where.textContent = ui("task.locate_failed"); }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  } }, ui("task.locate"));
+  const status = el("p", { class: "form-status small muted", "aria-live": "polite" });
+  const f = el("form", { class: "task-form feedback-form", novalidate: true },
+    el("label", { class: "wide" }, ui("task.feedback_text"), text),
+    el("div", { class: "progress-row" }, el("label", { class: "grow" }, ui("task.progress"), range), number, el("span", { class: "pct-sign" }, "%")),
+    el("fieldset", { class: "figures" }, el("legend", {}, ui("task.figures")), el("div", { class: "figures-grid" }, ...figures)),
+    el("div", { class: "media-row" },
+      el("label", { class: "photo-pick secondary-look" }, el("span", { class: "cam", "aria-hidden": "true" }, "📷"), el("span", {}, ui("task.photos")), files),
+      locate),
+    previews, where,
+    el("div", { class: "form-buttons" },
+      el("button", { type: "submit", class: "primary big", value: "feedback", "data-action": "send-progress" }, ui("task.submit_progress")),
+      el("button", { type: "submit", class: "done-button big", value: "complete", "data-action": "send-done" }, ui("task.submit_done")),
+      el("button", { type: "button", class: "secondary big", onclick: () => closePanel(key) }, ui("task.close_form"))),
+    status);
+  f._urls = urls;
+  f.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const action = ev.submitter && ev.submitter.value === "complete" ? "complete" : "feedback";
+    const body = { text: text.value.trim() };
+    if (!body.text) { toast(ui("task.need_text"), true); text.focus(); return; }
+    if (action === "feedback") body.progress = Math.max(0, Math.min(100, Math.round(Number(number.value) || 0)));
+    const facts = {};
+    for (const input of f.querySelectorAll("[data-fact]")) {
+      if (input.value !== "" && Number(input.value) >= 0) facts[input.dataset.fact] = Number(input.value);
+    }
+    if (Object.keys(facts).length) body.facts = facts;
+    if (location) Object.assign(body, location);
+    const buttons = f.querySelectorAll("button, input");
+    buttons.forEach((b) => { b.disabled = true; });
+    const ok = await act(async () => {
+      const ids = [];
+      for (const [i, file] of picked.entries()) {
+        if (!uploaded.has(file)) {
+          status.textContent = ui("task.uploading", { i: i + 1, n: picked.length });
+          uploaded.set(file, (await uploadFile(file)).id);
+        }
+        ids.push(uploaded.get(file));
+      }
+      if (ids.length) body.attachments = ids;
+      status.textContent = ui("task.sending");
+      const doc = await api(`/api/v1/tasks/${t.id}/${action}`, { method: "POST", body });
+      for (const url of urls) URL.revokeObjectURL(url);
+      panels.delete(key);
+      f.remove();
+      apply(doc);
+    }, ui(action === "complete" ? "task.done_sent" : "task.sent"));
+    if (!ok) { buttons.forEach((b) => { b.disabled = false; }); status.textContent = ""; }
+  });
+  return f;
+}
+
+// --- rendering ---------------------------------------------------------------------------------
+
+function card(kind, t, changed) {
+  let li = cards[kind].get(t.id);
+  if (!li) {
+    li = el("li", { class: "task", id: `${kind}-${t.id}`, dataset: { id: t.id } },
+      el("div", { class: "task-body" }), el("div", { class: "task-panel" }));
+    cards[kind].set(t.id, li);
+  }
+  const d = deadlineOf(t);
+  li.dataset.status = t.status;
+  li.dataset.priority = t.priority;
+  li.dataset.urgency = d ? dueState(d[1]).cls : t.status === "feedback_submitted" && kind === "outbox" ? "attention" : "none";
+  li.classList.toggle("closed", !OPEN.has(t.status));
+  li.classList.toggle("drill", !!t.exercise);
+  li.firstChild.replaceChildren(...cardBody(kind, t));
+  const panel = panels.get(`${kind}:${t.id}`);
+  if (panel && panel.parentNode !== li.lastChild) li.lastChild.append(panel);
+  if (changed) {
+    li.classList.remove("arrived");
+    void li.offsetWidth;  // restart the highlight
+    li.classList.add("arrived");
+    clearTimeout(li._t);
+    li._t = setTimeout(() => li.classList.remove("arrived"), 2600);
+  }
+  return li;
+}
+
+/** Put `nodes` in `list` in order, moving as little as possible, keeping focus and the reader's place. */
+function place(list, nodes) {
+  const active = document.activeElement;
+  const selection = active && "selectionStart" in active ? [active.selectionStart, active.selectionEnd] : null;
+  nodes.forEach((node, i) => {
+    const current = list.children[i];
+    if (current !== node) list.insertBefore(node, current || null);
+  });
+  while (list.children.length > nodes.length) list.lastElementChild.remove();
+  if (active && active !== document.activeElement && document.contains(active)) {
+    active.focus({ preventScroll: true });
+    if (selection) { try { active.setSelectionRange(...selection); } catch { /* not a text field */ } }
+  }
+}
+
+function readingAnchor() {
+  if (window.scrollY <= 0) return null;
+  const top = document.querySelector(".topbar")?.getBoundingClientRect().bottom || 0;
+  for (const li of document.querySelectorAll(".task-pane:not([hidden]) li.task")) {
+    const r = li.getBoundingClientRect();
+    if (r.bottom > Math.max(0, top)) return { node: li, top: r.top };
+  }
+  return null;
+}
+
+function fillList(kind, openList, closedList, { emptyText, closedHeading = true } = {}) {
+  const list = document.getElementById(kind);
+  const empty = document.getElementById(`${kind}-empty`);
+  const closedBox = document.getElementById(`${kind}-closed`);
+  const changedSince = (t) => seen !== null && seen.get(t.id) !== `${t.status}|${t.updated_at}`;
+  place(list, openList.map((t) => card(kind, t, changedSince(t))));
+  empty.textContent = emptyText;
+  empty.hidden = openList.length > 0;
+  closedBox.hidden = !closedList.length || !closedHeading;
+  closedBox.querySelector("summary").textContent = ui("task.closed_heading", { n: closedList.length });
+  place(closedBox.querySelector("ul"), closedList.map((t) => card(kind, t, false)));
+}
+
+function badges(id, items) {
+  const box = document.getElementById(id);
+  if (!box) return;
+  box.replaceChildren(...items.filter(([n]) => n > 0).map(([n, cls, key]) => el("span", { class: `badge ${cls}` }, ui(key, { n }))));
+}
+
+const filters = {
+  status: document.getElementById("flt-status"),
+  unit: document.getElementById("flt-unit"),
+  incident: document.getElementById("flt-incident"),
+  overdue: document.getElementById("flt-overdue"),
+};
+
+function options(select, items, value) {
+  const keep = select.value || value || "";
+  select.replaceChildren(...items.map(([v, label, isData]) => el("option", isData ? data({ value: v }) : { value: v }, label)));
+  select.value = [...select.options].some((o) => o.value === keep) ? keep : items[0][0];
+}
+
+function renderOutbox(all) {
+  if (!filters.status) return;
+  options(filters.status, [["", ui("task.flt_open")], ["all", ui("task.flt_all")], ...STATUSES.map((s) => [s, ui(`task.s.${s}`)])]);
+  const unitCodes = [...new Set(all.map((t) => t.unit))].sort();
+  options(filters.unit, [["", ui("task.all_units")], ...unitCodes.map((c) => [c, unitName(c), true])]);
+  const incidentIds = [...new Set(all.map((t) => t.incident_id).filter(Boolean))];
+  options(filters.incident, [["", ui("task.all_incidents")], ...incidentIds.map((id) => {
+    const inc = incidents.get(id);
+    return [id, inc ? `${inc.number} ${inc.title}` : id, true];
+  })], page.focus_incident);
+
+  const scoped = all.filter((t) => (!filters.unit.value || t.unit === filters.unit.value)
+    && (!filters.incident.value || t.incident_id === filters.incident.value));
+  // Counts by status (of the unit and incident chosen); a click filters by it.
+  const counts = el("div", { class: "counts" }, ...STATUSES.map((s) => {
+    const n = scoped.filter((t) => t.status === s).length;
+    return n ? el("button", { type: "button", class: `count s-${s}${filters.status.value === s ? " on" : ""}`, dataset: { status: s },
+      "aria-pressed": filters.status.value === s ? "true" : "false",
+      onclick: () => { filters.status.value = filters.status.value === s ? "" : s; render(); } },
+    el("span", { class: "n" }, String(n)), el("span", { class: "l" }, ui(`task.s.${s}`))) : "";
+  }), (() => {
+    const n = scoped.filter((t) => isOverdue(t)).length;
+    return n ? el("button", { type: "button", class: `count s-overdue${filters.overdue.checked ? " on" : ""}`, dataset: { status: "overdue" },
+      "aria-pressed": filters.overdue.checked ? "true" : "false",
+      onclick: () => { filters.overdue.checked = !filters.overdue.checked; render(); } },
+    el("span", { class: "n" }, String(n)), el("span", { class: "l" }, ui("task.overdue"))) : "";
+  })());
+  document.getElementById("status-counts").replaceChildren(counts);
+
+  const st = filters.status.value;
+  const matching = scoped.filter((t) => (!filters.overdue.checked || isOverdue(t))
+    && (st === "" || st === "all" || t.status === st));
+  const sorted = sortTasks("outbox", matching);
+  const openList = st === "" ? sorted.filter((t) => OPEN.has(t.status)) : sorted;
+  const closedList = st === "" ? sorted.filter((t) => !OPEN.has(t.status)) : [];
+  fillList("outbox", openList, closedList, { emptyText: all.length ? ui("task.filter_empty") : ui("task.outbox_empty") });
+}
+
+function setTab(name, remember = false) {
+  if (!document.getElementById(`tab-${name}`)) name = document.querySelector(".task-tab")?.dataset.tab || "inbox";
+  tab = name;
+  for (const b of document.querySelectorAll(".task-tab")) {
+    const on = b.dataset.tab === name;
+    b.setAttribute("aria-selected", on ? "true" : "false");
+    b.tabIndex = on ? 0 : -1;
+    document.getElementById(`pane-${b.dataset.tab}`).hidden = !on;
+  }
+  if (!document.querySelector(".task-tab")) document.getElementById("pane-inbox").hidden = false;
+  if (remember) history.replaceState(null, "", `${location.pathname}${location.search}#${name}`);
+}
+
+function chooseTab(inbox, outbox) {
+  const wanted = location.hash.slice(1);
+  if (wanted === "inbox" || wanted === "outbox") { setTab(wanted); return; }
+  // The county sees its inbox first; a dispatcher sees its board unless tasks wait in its own inbox.
+  const inboxOpen = inbox.some((t) => OPEN.has(t.status));
+  setTab(!can["task.dispatch"] || inboxOpen || !outbox.length ? "inbox" : "outbox");
+}
+
+function render() {
+  const inbox = tasks.filter(isInbox);
+  const outbox = tasks.filter(isOutbox);
+  const now = Date.now();
+  const inboxSorted = sortTasks("inbox", inbox);
+  fillList("inbox", inboxSorted.filter((t) => OPEN.has(t.status)), inboxSorted.filter((t) => !OPEN.has(t.status)),
+    { emptyText: ui("task.inbox_empty") });
+  renderOutbox(outbox);
+  const openIn = inbox.filter((t) => OPEN.has(t.status));
+  const openOut = outbox.filter((t) => OPEN.has(t.status));
+  const countIn = document.getElementById("count-inbox");
+  if (countIn) countIn.textContent = String(openIn.length);
+  const countOut = document.getElementById("count-outbox");
+  if (countOut) countOut.textContent = String(openOut.length);
+  badges("badges-inbox", [[openIn.filter((t) => t.status === "dispatched").length, "b-unsigned", "task.badge_unsigned"],
+    [openIn.filter((t) => isOverdue(t, now)).length, "b-overdue", "task.badge_overdue"]]);
+  badges("badges-outbox", [[openOut.filter((t) => t.status === "feedback_submitted").length, "b-verify", "task.badge_verify"],
+    [openOut.filter((t) => pendingFigures(t).length).length, "b-figures", "task.badge_figures"],
+    [openOut.filter((t) => isOverdue(t, now)).length, "b-overdue", "task.badge_overdue"]]);
+  if (tab === null) chooseTab(inbox, outbox);
+  // What changed under a person's eyes: a new task or a task sent back says so.
+  if (seen !== null) {
+    for (const t of openIn) {
+      if (!seen.has(t.id) && t.status === "dispatched") toast(ui("task.new_task", { title: t.title }));
+      else if (seen.get(t.id) && !seen.get(t.id).startsWith("in_progress") && t.status === "in_progress" && lastReturn(t)) {
+        toast(ui("task.returned_toast", { title: t.title }), true);
+      }
+    }
+  }
+  seen = new Map(tasks.map((t) => [t.id, `${t.status}|${t.updated_at}`]));
+}
+
+// --- loading and live --------------------------------------------------------------------------
+
+async function loadIncidents() {
+  const list = await api(`/api/v1/incidents${q}`);
+  incidents = new Map(list.map((i) => [i.id, i]));
+}
+
+async function load() {
+  const mine = ++generation;
+  const list = await api(`/api/v1/tasks${q}`);
+  if (list.some((t) => t.incident_id && !incidents.has(t.incident_id))) await loadIncidents().catch(() => {});
+  const wanted = list.filter((t) => (t.status === "in_progress" || t.status === "feedback_submitted"
+    || expanded.has(`inbox:${t.id}`) || expanded.has(`outbox:${t.id}`))
+    && (stale.has(t.id) || details.get(t.id)?.updated_at !== t.updated_at));
+  await Promise.all(wanted.map(async (t) => {
+    try {
+      const doc = await api(`/api/v1/tasks/${t.id}`);
+      details.set(t.id, { updated_at: doc.updated_at, doc });
+      stale.delete(t.id);
+    } catch (e) { /* shown without its history; the next event tries again */ }
+  }));
+  if (mine !== generation) return;  // a newer load is on its way
+  const anchor = readingAnchor();
+  tasks = list;
+  render();
+  if (anchor && document.contains(anchor.node)) {
+    const delta = anchor.node.getBoundingClientRect().top - anchor.top;
+    if (Math.abs(delta) > 1) window.scrollBy(0, delta);
+  }
+}
+
+for (const b of document.querySelectorAll(".task-tab")) b.addEventListener("click", () => setTab(b.dataset.tab, true));
+document.querySelector(".task-tabs")?.addEventListener("keydown", (ev) => {
+  if (ev.key !== "ArrowLeft" && ev.key !== "ArrowRight") return;
+  const next = [...document.querySelectorAll(".task-tab")].find((b) => b.dataset.tab !== tab);
+  if (next) { setTab(next.dataset.tab, true); next.focus(); }
+});
+for (const f of [filters.status, filters.unit, filters.incident, filters.overdue]) if (f) f.addEventListener("change", () => render());
+
+const reload = debounce(() => load().catch(() => {}), 250);
+function onEvent(ev) {
+  if (!ev.type.startsWith("task.")) return;
+  if (ev.type.startsWith("task.facts_") && ev.subject) stale.add(ev.subject.id);
+  reload();
+}
+
+async function loadAll() {
+  const head = await journalHead(api);
+  await loadIncidents().catch(() => {});
+  await load();
+  return head;
+}
+
+tickDeadlines(document.querySelector("main"));
+const live = new Live({ exercise: page.exercise, onEvent, reload: loadAll, onState: bindLiveState(document.getElementById("live-state")) });
+live.start(await loadAll());
+window.yingjiLive = live;
