@@ -282,7 +282,9 @@ function refreshUnitsSoon() {
 const WALL_WORTHY = new Set(["incident.created", "incident.graded", "incident.responding", "incident.stabilised",
   "incident.closed", "incident.reopened", "incident.merged", "incident.entry_verified", "report.submitted",
   "report.overdue", "duty.rollcall.started", "duty.rollcall.missed", "duty.rollcall.closed", "duty.notice.sent",
-  "duty.daily_report.missing", "duty.terminal.offline", "duty.terminal.online", "unit.created"]);
+  "duty.daily_report.missing", "duty.terminal.offline", "duty.terminal.online", "unit.created",
+  "incident.plan_activated", "incident.plan_level_changed", "incident.plan_terminated", "task.ack_overdue",
+  "task.overdue"]);
 function wallWorthy(ev) {
   return WALL_WORTHY.has(ev.type) && !isQuiet(ev.type);
 }
@@ -318,10 +320,58 @@ function refreshIncidentsSoon() {
   incidentsRefresh = setTimeout(() => loadIncidents().catch((e) => console.warn("incidents", e)), 250);
 }
 
+// ---- the task picture: open tasks by state, then the ones that need chasing -----------------------
+
+const taskCounts = document.getElementById("hall-task-counts");
+const taskList = document.getElementById("hall-tasks");
+let taskUnitNames = null;
+
+async function loadTasks() {
+  const q = new URLSearchParams({ open: "true" });
+  if (page.exercise) q.set("exercise", "true");
+  const rows = await api(`/api/v1/tasks?${q}`);
+  const now = Date.now();
+  const late = (t) => (t.status === "dispatched" && new Date(t.ack_due_at) < now)
+    || (t.due_at && new Date(t.due_at) < now && t.status !== "feedback_submitted");
+  const counts = [["hall.tasks_unsigned", rows.filter((t) => t.status === "dispatched").length],
+    ["hall.tasks_working", rows.filter((t) => ["acknowledged", "in_progress"].includes(t.status)).length],
+    ["hall.tasks_verify", rows.filter((t) => t.status === "feedback_submitted").length],
+    ["hall.tasks_overdue", rows.filter(late).length]];
+  const html = (tag, cls, text) => {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+  taskCounts.replaceChildren(...counts.map(([k, n]) => {
+    const box = html("div", `counter${k === "hall.tasks_overdue" && n ? " alarm" : ""}`);
+    box.append(html("span", "counter-value", String(n)), html("span", "counter-label", ui(k)));
+    return box;
+  }));
+  taskCounts.hidden = rows.length === 0;
+  const chase = rows.filter((t) => late(t) || t.status === "dispatched")
+    .sort((a, b) => late(b) - late(a) || new Date(a.ack_due_at) - new Date(b.ack_due_at));
+  if (!taskUnitNames) {
+    taskUnitNames = Object.fromEntries((await api("/api/v1/units")).map((u) => [u.code, u]));
+  }
+  taskList.replaceChildren(...chase.map((t) => {
+    const u = taskUnitNames[t.unit];
+    return html("li", late(t) ? "late" : "", `${u ? shortName(u) : t.unit} · ${t.title}`);
+  }));
+  document.getElementById("hall-tasks-empty").hidden = rows.length > 0;
+  fit(taskList, null);
+}
+let tasksRefresh = null;
+function refreshTasksSoon() {
+  clearTimeout(tasksRefresh);
+  tasksRefresh = setTimeout(() => loadTasks().catch((e) => console.warn("tasks", e)), 250);
+}
+
 function add(ev) {
   if (isToday(ev)) { count += 1; countEvents.textContent = String(count); }
   if (ev.type.startsWith("unit.")) refreshUnitsSoon();
   if (ev.type.startsWith("incident.")) refreshIncidentsSoon();
+  if (ev.type.startsWith("task.")) refreshTasksSoon();
   if (!wallWorthy(ev)) return;
   recent.unshift(ev);
   recent = recent.slice(0, TICKER_CANDIDATES);
@@ -352,7 +402,7 @@ async function load() {
   }
   countEvents.textContent = String(count);
   renderTicker();
-  await loadIncidents();
+  await Promise.all([loadIncidents(), loadTasks()]);
   return head;
 }
 

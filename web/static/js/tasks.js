@@ -5,7 +5,7 @@
 // (debounced) on task.* events, keeping open forms, focus and the reader's place.
 import { Live } from "./live.js";
 import { api, bindLiveState, formatTime, page, ui } from "./common.js";
-import { colon, debounce, dueState, el, journalHead, tickDeadlines, toast, uploadFile } from "./dom.js";
+import { colon, debounce, dueState, el, journalHead, paren, tickDeadlines, toast, uploadFile } from "./dom.js";
 
 const me = page.unit.code;
 const can = page.can || {};
@@ -346,7 +346,7 @@ function feedbackForm(kind, t) {
   number.addEventListener("input", () => { range.value = number.value; });
   const figures = page.feedback_facts.map((k) => {
     const f = page.facts[k];
-    return el("label", {}, `${f.name}${f.unit ? ` (${f.unit.trim()})` : ""}`,
+    return el("label", {}, `${f.name}${f.unit ? paren(f.unit.trim()) : ""}`,
       el("input", { type: "number", name: `fact-${k}`, min: 0, step: 1, inputmode: "numeric", dataset: { fact: k } }));
   });
   const previews = el("div", { class: "previews" });
@@ -507,8 +507,12 @@ const filters = {
   overdue: document.getElementById("flt-overdue"),
 };
 
-function options(select, items, value) {
-  const keep = select.value || value || "";
+/** Fill a filter's options when they change (not on every reload: a picker open on a phone stays open). */
+function options(select, items, first) {
+  const signature = JSON.stringify(items);
+  if (select.dataset.sig === signature) return;
+  const keep = select.dataset.sig === undefined ? first || "" : select.value;
+  select.dataset.sig = signature;
   select.replaceChildren(...items.map(([v, label, isData]) => el("option", isData ? data({ value: v }) : { value: v }, label)));
   select.value = [...select.options].some((o) => o.value === keep) ? keep : items[0][0];
 }
