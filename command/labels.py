@@ -40,6 +40,7 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "task.obsolete": ("任务不再适用", "Task no longer applies"),
     "task.ack_overdue": ("任务超时未签收", "Task not signed for in time"),
     "task.overdue": ("任务逾期", "Task overdue"),
+    "task.deadline_moved": ("任务时限调整", "Task deadline moved"),
     "task.facts_accepted": ("采纳反馈数据", "Feedback figures accepted"),
     "task.facts_declined": ("未采纳反馈数据", "Feedback figures declined"),
 }

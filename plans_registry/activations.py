@@ -52,7 +52,8 @@ async def _role_units(session: AsyncSession, incident: Incident, plan: Plan, rol
     # affected_counties: the incident's own county, and every unit marked affected.
     involved = await incidents.involved_units(session, incident.id)
     codes = [incident.unit_code, *[u.unit_code for u in involved if u.role == "affected"]]
-    kinds = dict((await session.execute(select(Unit.code, Unit.kind).where(Unit.code.in_(codes)))).tuples().all())
+    rows = (await session.execute(select(Unit.code, Unit.kind).where(Unit.code.in_(codes)))).all()
+    kinds = {code: kind for code, kind in rows}
     counties = [c for c in dict.fromkeys(codes) if kinds.get(c) == "county"]
     return counties or [incident.unit_code]
 
@@ -251,6 +252,13 @@ async def change_level(uow: UnitOfWork, *, by: Principal, activation_id: str, le
     activation.report_every_minutes = spec.get("report_every_minutes")
     added = await _dispatch(uow, by, incident, activation, [p for p in planned if (p["key"], p["unit"]) not in have],
                             level)
+    # A task the new level also asks for carries over; if the new level wants it sooner, its
+    # deadline moves up (never back: a de-escalation does not relax what is already promised).
+    due = {(p["key"], p["unit"]): utcnow() + timedelta(minutes=p["due_minutes"]) for p in planned}
+    for t in current:
+        sooner = due.get((t.source_ref.get("action"), t.unit_code))
+        if sooner is not None and t.due_at is not None and sooner < t.due_at:
+            await tasks.move_deadline(uow, t, due_at=sooner, reason=f"响应级别调整为{level_name(level)}")
     closed = []
     for t in current:
         if (t.source_ref.get("action"), t.unit_code) not in wanted:

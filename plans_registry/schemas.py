@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 from command.schemas_common import CATEGORY, DATETIME
 from plans_registry.rules import DRILL_KINDS, PLAN_KINDS, PLAN_STATUSES
 
@@ -147,7 +149,8 @@ PLAN_TEXT: dict[str, Any] = {
     "description": "a plan document as JSON or YAML text (what the editor sends while the officer types)",
     "properties": {"format": {"enum": ["json", "yaml"]}, "text": {"type": "string", "maxLength": 400000},
                    "note": {"type": "string", "maxLength": 1000, "description": "what this version changes"}},
-    "examples": [{"format": "yaml", "text": "code: ZG-DZZH\nname: 章贡区地质灾害应急预案\n"}],
+    "examples": [{"format": "yaml", "note": "首次导入",
+                  "text": yaml.safe_dump({**_EXAMPLE_PLAN, "code": "ZG-DZZH-YAML"}, allow_unicode=True, sort_keys=False)}],
 }
 STATUS_CHANGE: dict[str, Any] = {
     "title": "PlanStatusChange", "type": "object", "additionalProperties": False, "required": ["action"],

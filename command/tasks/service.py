@@ -223,6 +223,16 @@ async def close(uow: UnitOfWork, task: Task, *, action: str, reason: str) -> Non
     await emit(uow, task, f"task.{task.status}", {"from": before, "reason": reason})
 
 
+async def move_deadline(uow: UnitOfWork, task: Task, *, due_at: datetime, reason: str) -> None:
+    """A new completion deadline for an open task (a response escalated asks for it sooner)."""
+    before = task.due_at
+    task.due_at, task.updated_at = due_at, utcnow()
+    if task.status != "feedback_submitted":
+        await timers.schedule(uow, kind=DUE_TIMER, ref=task.id, due_at=due_at)
+    await emit(uow, task, "task.deadline_moved", {"from": before.isoformat() if before else None,
+                                                  "to": due_at.isoformat(), "reason": reason})
+
+
 async def decide_facts(uow: UnitOfWork, *, by: Principal, task_id: str, feedback_id: str, accept: bool) -> TaskFeedback:
     """Figures a unit learned reach the incident only when the dispatcher accepts them."""
     task = await _as_dispatcher(uow, by, task_id)

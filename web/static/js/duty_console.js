@@ -120,8 +120,8 @@ async function loadTodo() {
     const sign = t.status === "dispatched" ? [el("button", { class: "primary big", "data-action": "sign-task", onclick: () =>
       act(async () => { await api(`/api/v1/tasks/${t.id}/acknowledge`, { method: "POST" }); await loadTodo(); }, ui("duty.signed")) }, ui("duty.sign"))] : [];
     items.push({ at: t.status === "dispatched" ? t.ack_due_at : t.due_at, node: card("task", `${ui("duty.task")} · ${t.title}`,
-      t.status === "dispatched" ? t.ack_due_at : t.due_at, [...sign, el("a", { class: "secondary button", href: "/tasks" }, ui("duty.open_task"))],
-      el("p", { class: "small muted" }, t.instructions || "")) });
+      t.status === "dispatched" ? t.ack_due_at : t.due_at, [...sign, el("a", { class: "secondary button", href: `/tasks#task-${t.id}` }, ui("duty.open_task"))],
+      el("p", { class: "small muted" }, [t.group_name, t.dispatched_by_name, t.instructions].filter(Boolean).join(" · "))) });
   }
   items.sort((a, b) => (b.node.dataset.kind === "rollcall") - (a.node.dataset.kind === "rollcall") || new Date(a.at) - new Date(b.at));
   todo.replaceChildren(...items.map((i) => i.node));

@@ -81,9 +81,12 @@ function renderActivation(a) {
   const open = a.tasks.filter((t) => ["dispatched", "acknowledged", "in_progress", "feedback_submitted"].includes(t.status)).length;
   const controls = [];
   if (can && a.status === "active" && a.owner_unit === page.unit.code) {
-    const levelSel = el("select", { "aria-label": ui("plan.to_level") }, ...a.levels.filter((l) => l !== a.level).map((l) => el("option", { value: l }, LV[l])));
+    // No level is preselected: a reason typed and Enter pressed must not escalate to 一级 by accident.
+    const levelSel = el("select", { "aria-label": ui("plan.to_level"), required: true }, el("option", { value: "" }, ui("plan.to_level")),
+      ...a.levels.filter((l) => l !== a.level).map((l) => el("option", { value: l }, LV[l])));
     const levelWhy = el("input", { maxlength: 2000, placeholder: ui("plan.reason"), "aria-label": ui("plan.reason") });
-    controls.push(el("form", { class: "act-form", onsubmit: (ev) => { ev.preventDefault(); if (!levelWhy.value.trim()) { levelWhy.focus(); return; }
+    controls.push(el("form", { class: "act-form", onsubmit: (ev) => { ev.preventDefault(); if (!levelSel.value) { levelSel.focus(); return; }
+      if (!levelWhy.value.trim()) { levelWhy.focus(); return; }
       act(() => api(`/api/v1/activations/${a.id}/level`, { method: "POST", body: { level: Number(levelSel.value), reason: levelWhy.value.trim() } }), ui("plan.level_changed", { level: LV[levelSel.value] })); } },
     levelSel, levelWhy, el("button", { class: "primary" }, ui("plan.change_level"))));
     const endWhy = el("input", { maxlength: 2000, placeholder: ui("plan.terminate_reason"), "aria-label": ui("plan.terminate_reason") });
@@ -97,7 +100,7 @@ function renderActivation(a) {
     } else if (can && a.owner_unit === page.unit.code) {
       const text = el("textarea", { rows: 3, maxlength: 20000, "aria-label": ui("plan.evaluation_text"), placeholder: ui("plan.evaluation_text") });
       const lessons = el("textarea", { rows: 2, "aria-label": ui("plan.lessons"), placeholder: ui("plan.lessons") });
-      controls.push(el("div", {}, el("strong", {}, ui("plan.evaluation_pending")), text, lessons,
+      controls.push(el("div", { class: "eval-form" }, el("strong", {}, ui("plan.evaluation_pending")), text, lessons,
         el("button", { class: "primary", onclick: () => { if (!text.value.trim()) return; act(() => api(`/api/v1/activations/${a.id}/evaluation`, { method: "POST",
           body: { text: text.value.trim(), lessons: lessons.value.split("\n").map((x) => x.trim()).filter(Boolean) } }), ui("plan.save_evaluation")); } }, ui("plan.save_evaluation"))));
     }
@@ -107,11 +110,12 @@ function renderActivation(a) {
       el("strong", {}, a.status === "active" ? ui("plan.running") : ui("plan.terminated")),
       el("span", { class: "muted small" }, `${ui("plan.open_tasks", { n: open })} · ${formatTime(a.activated_at)} · `, el("span", { "data-i18n-data": "1" }, a.activated_by_name))),
     el("div", { class: "a-groups" }, el("strong", {}, colon(ui("plan.groups"))), ...a.groups.map((g) => el("span", { title: unitLabel(g.lead_unit) }, el("span", { "data-i18n-data": "1" }, g.name), ` · ${unitLabel(g.lead_unit)}`))),
-    el("table", { class: "a-tasks" }, el("tbody", {}, ...a.tasks.map(taskRow))),
+    el("table", { class: "a-tasks" }, el("thead", {}, el("tr", {}, el("th", {}, ui("plan.target")), el("th", {}, ui("plan.tasks")),
+      el("th", {}, ui("plan.status")), el("th", {}, ui("plan.due_within")))), el("tbody", {}, ...a.tasks.map(taskRow))),
     el("ol", { class: "decisions" }, ...a.decisions.map((d) => el("li", {}, `${formatTime(d.at)} `,
       ui("plan.decision_line", { from: d.from_level ? LV[d.from_level] : "—", to: d.to_level ? LV[d.to_level] : ui("plan.terminated") }),
       " · ", el("span", { "data-i18n-data": "1" }, `${d.decided_by_name}${d.reason ? `：${d.reason}` : ""}`),
-      ` · ${ui("plan.tasks_delta", { a: d.tasks_added.length, c: d.tasks_closed.length })}`))),
+      ` · ${d.to_level ? ui("plan.tasks_delta", { a: d.tasks_added.length, c: d.tasks_closed.length }) : ui("plan.ended_delta", { c: d.tasks_closed.length })}`))),
     el("p", { class: "small muted" }, ui("plan.version_running", { n: a.version_number ?? "" })),
     ...controls);
 }

@@ -4,7 +4,7 @@
 // counts by status, filters, 核验通过 / 退回 / 撤销 and the figures to accept. Everything reloads
 // (debounced) on task.* events, keeping open forms, focus and the reader's place.
 import { Live } from "./live.js";
-import { api, bindLiveState, formatTime, page, ui } from "./common.js";
+import { api, bindLiveState, formatTime, page, shortTime, ui } from "./common.js";
 import { colon, debounce, dueState, el, journalHead, paren, tickDeadlines, toast, uploadFile } from "./dom.js";
 
 const me = page.unit.code;
@@ -186,6 +186,12 @@ function progressBar(t) {
     el("span", { class: "pct" }, ui("task.progress_pct", { n })));
 }
 
+/** Whether opening the card shows more than it shows closed: feedback, long instructions, a place, files. */
+function hasMore(t) {
+  return t.status !== "dispatched" && t.status !== "acknowledged" && t.status !== "draft" || (t.instructions || "").length > 40
+    || !!t.address || !!(t.attachments && t.attachments.length) || t.returns > 0;
+}
+
 function cardBody(kind, t) {
   const key = `${kind}:${t.id}`;
   const open = expanded.has(key);
@@ -200,15 +206,16 @@ function cardBody(kind, t) {
     t.exercise ? chip("drill", ui("task.drill")) : "",
   ];
   const who = kind === "inbox"
-    ? [el("span", {}, colon(ui("task.from")), el("span", data(), unitName(t.from_unit))),
+    ? [t.unit !== me ? el("strong", { class: "assignee" }, colon(ui("task.to")), el("span", data(), unitName(t.unit))) : "",
+      el("span", {}, colon(ui("task.from")), el("span", data(), unitName(t.from_unit))),
       t.dispatched_by_name ? el("span", data({ class: "muted" }), t.dispatched_by_name) : "",
-      t.unit !== me ? el("span", { class: "on-behalf" }, ui("task.on_behalf", { unit: unitName(t.unit) })) : ""]
+      t.dispatched_at ? el("time", { class: "muted", datetime: t.dispatched_at }, shortTime(t.dispatched_at)) : ""]
     : [el("strong", { class: "assignee" }, colon(ui("task.to")), el("span", data(), unitName(t.unit))),
-      t.acknowledged_at ? el("span", data({ class: "muted" }), ui("task.signed_by", { name: t.acknowledged_by_name || "", t: formatTime(t.acknowledged_at) })) : ""];
+      t.acknowledged_at ? el("span", data({ class: "muted" }), ui("task.signed_by", { name: t.acknowledged_by_name || "", t: shortTime(t.acknowledged_at) }))
+        : t.dispatched_at ? el("time", { class: "muted", datetime: t.dispatched_at }, shortTime(t.dispatched_at)) : ""];
   const context = [
     t.incident_id ? el("span", {}, colon(ui("task.incident")), incidentLink(t.incident_id)) : "",
     t.group_name ? el("span", {}, colon(ui("task.group")), el("span", data(), t.group_name)) : "",
-    t.dispatched_at ? el("span", { class: "muted" }, formatTime(t.dispatched_at)) : "",
   ].filter(Boolean);
   const dueLine = t.due_at && deadlineOf(t)?.[0] === "ack" ? el("p", { class: "small muted due-later" }, ui("task.due_at", { t: formatTime(t.due_at) })) : "";
 
@@ -230,8 +237,8 @@ function cardBody(kind, t) {
     t.status === "feedback_submitted" && kind === "inbox" ? el("p", { class: "waiting small" }, ui("task.waiting_verify")) : "",
     shown.length ? el("ol", { class: "fb-list" }, ...shown.map((f) => feedbackEntry(kind, t, f))) : "",
     open && !fb.length ? el("p", { class: "small muted" }, ui("task.no_feedback")) : "",
-    el("button", { type: "button", class: "link small more", "aria-expanded": open ? "true" : "false", onclick: () => toggle(kind, t) },
-      open ? ui("task.details_hide") : ui("task.details", { n: fb.length || (t.status === "in_progress" || t.status === "feedback_submitted" ? "…" : 0) })));
+    open || hasMore(t) ? el("button", { type: "button", class: "link small more", "aria-expanded": open ? "true" : "false", onclick: () => toggle(kind, t) },
+      open ? ui("task.details_hide") : ui("task.details", { n: details.has(t.id) || ["draft", "dispatched", "acknowledged"].includes(t.status) && !t.returns ? fb.length : "…" })) : "");
   const side = el("div", { class: "task-side" }, clock(t), dueLine,
     t.status !== "dispatched" && t.status !== "draft" && OPEN.has(t.status) ? progressBar(t) : "",
     el("div", { class: "task-actions" }, ...actions(kind, t)));
@@ -332,6 +339,14 @@ function reasonForm(kind, t, form) {
   return f;
 }
 
+function cameraIcon() {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.innerHTML = '<path fill="currentColor" d="M9 3 7.2 5H4a2 2 0 0 0-2 2v11a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2h-3.2L15 3H9zm3 5a5 5 0 1 1 0 10 5 5 0 0 1 0-10zm0 2a3 3 0 1 0 0 6 3 3 0 0 0 0-6z"/>';
+  return svg;
+}
+
 function feedbackForm(kind, t) {
   const key = `${kind}:${t.id}`;
   const picked = [];                 // files chosen so far (the camera gives one at a time)
@@ -383,7 +398,7 @@ function feedbackForm(kind, t) {
     el("div", { class: "progress-row" }, el("label", { class: "grow" }, ui("task.progress"), range), number, el("span", { class: "pct-sign" }, "%")),
     el("fieldset", { class: "figures" }, el("legend", {}, ui("task.figures")), el("div", { class: "figures-grid" }, ...figures)),
     el("div", { class: "media-row" },
-      el("label", { class: "photo-pick secondary-look" }, el("span", { class: "cam", "aria-hidden": "true" }, "📷"), el("span", {}, ui("task.photos")), files),
+      el("label", { class: "photo-pick secondary-look" }, cameraIcon(), el("span", {}, ui("task.photos")), files),
       locate),
     previews, where,
     el("div", { class: "form-buttons" },
