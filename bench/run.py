@@ -3,7 +3,7 @@ BENCH_ARGS="..."`). One JSON object per line on stdout, the same lines in bench/
 progress on stderr. Needs PostgreSQL (127.0.0.1:5432, user postgres, may create databases) and
 Redis (127.0.0.1:6379); every database it creates is named yj_bench_* and dropped at the end.
 
-intake_per_s and activation_ms (CONTRACT.md) belong to features not built yet and are not run.
+intake_per_s (CONTRACT.md) belongs to a feature not built yet and is not run.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bench import ws_catchup, ws_fault, ws_idle, ws_latency
+from bench import activation, ws_catchup, ws_fault, ws_idle, ws_latency
 from bench.common import RESULTS, Results, Services, note, raise_fd_limit, wait_quiet
 
 Scenario = Callable[[Services, Results, Any], Awaitable[None]]
@@ -25,6 +25,7 @@ SCENARIOS: dict[str, Scenario] = {
     "ws_catchup": ws_catchup.run,
     "ws_fault": ws_fault.run,
     "ws_idle": ws_idle.run,
+    "activation": activation.run,
 }
 
 
@@ -35,7 +36,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--clients", type=int, default=1000, help="ws_latency: websocket screens (default 1000)")
     p.add_argument("--client-procs", type=int, default=2,
                    help="processes the screens are spread over (default 2)")
-    p.add_argument("--workers", type=int, default=2, help="ws_latency/ws_catchup/ws_fault: server workers")
+    p.add_argument("--workers", type=int, default=2,
+                   help="ws_latency/ws_catchup/ws_fault, activation on PostgreSQL: server workers")
     p.add_argument("--rate", type=float, default=50, help="events written per second (default 50)")
     p.add_argument("--duration", type=float, default=20, help="ws_latency: seconds of writing (default 20)")
     p.add_argument("--writer", choices=("http", "direct"), default="http",
@@ -47,6 +49,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--fault-readers", type=int, default=40, help="ws_fault: reading screens")
     p.add_argument("--fault-kills", type=int, default=5, help="ws_fault: how many times connections are killed")
     p.add_argument("--idle-conns", type=int, default=2000, help="ws_idle: idle connections opened")
+    p.add_argument("--activation-runs", type=int, default=20,
+                   help="activation: timed launches per case and database (median; default 20)")
+    p.add_argument("--activation-tasks", type=int, default=60,
+                   help="activation: tasks of the synthetic plan's level 1 (default 60, at most 80)")
     p.add_argument("--profile", type=Path, default=None, metavar="DIR",
                    help="ws_latency: record the workers with py-spy (raw + flamegraph) into DIR")
     p.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",

@@ -150,7 +150,8 @@ PLAN_TEXT: dict[str, Any] = {
     "properties": {"format": {"enum": ["json", "yaml"]}, "text": {"type": "string", "maxLength": 400000},
                    "note": {"type": "string", "maxLength": 1000, "description": "what this version changes"}},
     "examples": [{"format": "yaml", "note": "首次导入",
-                  "text": yaml.safe_dump({**_EXAMPLE_PLAN, "code": "ZG-DZZH-YAML"}, allow_unicode=True, sort_keys=False)}],
+                  "text": yaml.safe_dump({**_EXAMPLE_PLAN, "code": "ZG-DZZH-YAML"}, allow_unicode=True,
+                                         sort_keys=False)}],
 }
 STATUS_CHANGE: dict[str, Any] = {
     "title": "PlanStatusChange", "type": "object", "additionalProperties": False, "required": ["action"],

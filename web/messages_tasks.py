@@ -31,7 +31,6 @@ _ZH: dict[str, str] = {
     "task.to": "承办",
     "task.incident": "事件",
     "task.group": "工作组",
-    "task.on_behalf": "代{unit}办理",
     "task.ack_due": "签收时限",
     "task.due": "完成时限",
     "task.due_at": "完成时限 {t}",
@@ -98,7 +97,6 @@ _ZH: dict[str, str] = {
     "task.new_task": "新任务：{title}",
     "task.returned_toast": "任务被退回：{title}",
     "task.read_only": "仅可查看",
-    "task.person_unit": "{v} {unit}",
     **{f"task.s.{k}": v[0] for k, v in STATUS_LABELS.items()},
     **{f"task.p.{k}": v[0] for k, v in PRIORITIES.items()},
 }
@@ -131,7 +129,6 @@ _EN: dict[str, str] = {
     "task.to": "To",
     "task.incident": "Incident",
     "task.group": "Group",
-    "task.on_behalf": "For {unit}",
     "task.ack_due": "Sign for",
     "task.due": "Due",
     "task.due_at": "Due {t}",
@@ -198,7 +195,6 @@ _EN: dict[str, str] = {
     "task.new_task": "New task: {title}",
     "task.returned_toast": "Task returned: {title}",
     "task.read_only": "View only",
-    "task.person_unit": "{v}{unit}",
     **{f"task.s.{k}": v[1] for k, v in STATUS_LABELS.items()},
     **{f"task.p.{k}": v[1] for k, v in PRIORITIES.items()},
 }

@@ -56,7 +56,8 @@ async def tasks(request: Request, principal: Principal) -> Response:
     page.update(task_units=names, inbox_units=_inbox_units(principal.unit_code, visible), open_statuses=list(OPEN),
                 priorities=list(PRIORITIES), feedback_facts=[k for k in FEEDBACK_FACTS if k in page["facts"]],
                 focus_incident=request.query_params.get("incident") or None)
-    return _render(request, "tasks.html", principal, exercise=page["exercise"], page=page)
+    return _render(request, "tasks.html", principal, exercise=page["exercise"], page=page, can=page["can"],
+                   unit=page["unit"])
 
 
 def routes() -> list[BaseRoute]:
