@@ -3,8 +3,6 @@ every county-level unit (idempotent)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select
 
 from core.auth import passwords
@@ -57,7 +55,10 @@ async def load_demo(db: Database) -> dict[str, int]:
                     have_users[username] = user.id
                     created["staff"] += 1
     now = utcnow()
-    months = sorted({local_month(now, "Asia/Shanghai"), local_month(now + timedelta(days=32), "Asia/Shanghai")})
+    this_month = local_month(now, "Asia/Shanghai")
+    year, month_no = int(this_month[:4]), int(this_month[5:])
+    # The month after this one (not "now + 32 days": on the 30th that skips a month).
+    months = [this_month, f"{year + month_no // 12}-{month_no % 12 + 1:02d}"]
     for code, posts in units:
         for month in months:
             async with db.write() as uow:

@@ -83,9 +83,13 @@ async def ensure_timers(db: Database) -> None:
     """Every duty unit has today's report timers; the presence sweep runs. Idempotent."""
     async with db.write() as uow:
         for unit in await duty_units(uow.session):
+            # The next deadline still ahead. A deadline that passed before the unit had timers at
+            # all (a new installation, a unit added at noon) is not a report it failed to file; one
+            # that passed while the server was down fires on start-up, as every due timer does.
             today = await reports.report_day(uow.session, unit.code)
-            await reports.schedule_day(uow, unit=unit.code, day=today)
-            if await reports.deadline_of(uow.session, unit.code, today) < utcnow():
+            if await reports.deadline_of(uow.session, unit.code, today) >= utcnow():
+                await reports.schedule_day(uow, unit=unit.code, day=today)
+            else:
                 await reports.schedule_day(uow, unit=unit.code, day=today + timedelta(days=1))
         await timers.ensure(uow, kind=board.SWEEP_TIMER, ref="all", due_at=utcnow())
 

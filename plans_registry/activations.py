@@ -313,6 +313,9 @@ async def evaluate(uow: UnitOfWork, *, by: Principal, activation_id: str, text: 
         raise conflict("the evaluation follows the end of the response")
     activation.evaluation = {**(activation.evaluation or {}), "status": "done", "text": text, "lessons": lessons,
                              "by": by.name, "at": utcnow().isoformat()}
+    task = await uow.session.get(Task, (activation.evaluation or {}).get("task_id", ""))
+    if task is not None:
+        await tasks.finish(uow, by=by, task=task, text=text)
     await incidents.emit(uow, incident, "incident.plan_evaluated", {"activation": activation.as_doc()})
     return activation
 

@@ -152,9 +152,10 @@ async def list_activations(ctx: Ctx) -> Reply:
          query={"plan_id": {"type": "string", "maxLength": 32},
                 "level": {"type": "integer", "minimum": 1, "maximum": 4}})
 async def preview(ctx: Ctx) -> Reply:
-    if "plan_id" not in ctx.query or "level" not in ctx.query:
-        raise Problem(400, "plan_id and level are required")
     async with ctx.db.read() as session:
+        await incidents.get_visible(session, ctx.principal, ctx.path["id"])  # an unknown incident is a 404 first
+        if "plan_id" not in ctx.query or "level" not in ctx.query:
+            raise Problem(400, "plan_id and level are required")
         return Reply(200, await activations.preview(session, by=ctx.principal, incident_id=ctx.path["id"],
                                                     plan_id=ctx.query["plan_id"], level=ctx.query["level"]))
 

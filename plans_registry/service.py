@@ -238,10 +238,12 @@ async def _plan_cycles(uow: UnitOfWork, plan: Plan, version: PlanVersion, cycles
     now = utcnow()
     for days in (*REVIEW_REMINDER_DAYS, 0):
         due = await _day_start(uow.session, plan.owner_unit, plan.next_review_on - timedelta(days=days))
-        if due > now or days == 0:
-            await timers.schedule(uow, kind=REVIEW_TIMER, ref=f"{plan.id}:{days}", due_at=max(due, now),
+        if due > now:
+            await timers.schedule(uow, kind=REVIEW_TIMER, ref=f"{plan.id}:{days}", due_at=due,
                                   payload={"plan_id": plan.id, "days": days,
                                            "review_on": plan.next_review_on.isoformat()})
+        elif days == 0:  # approved already past its review date (an old plan entered late): say so now
+            emit(uow, plan, "plan.review_overdue", {"review_on": plan.next_review_on.isoformat(), "days_left": 0})
 
 
 async def _cancel_review_timers(uow: UnitOfWork, plan: Plan) -> None:

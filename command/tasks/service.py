@@ -142,6 +142,15 @@ async def acknowledge(uow: UnitOfWork, *, by: Principal, task_id: str) -> Task:
     return task
 
 
+async def _signed_for(uow: UnitOfWork, by: Principal, task: Task) -> None:
+    """Feedback on a task not yet signed for signs for it first: whoever reports on it has it."""
+    if task.status == "dispatched":
+        await _move(uow, task, "acknowledge")
+        task.acknowledged_at, task.acknowledged_by_name = utcnow(), by.name
+        await timers.cancel(uow, kind=ACK_TIMER, ref=task.id)
+        await emit(uow, task, "task.acknowledged", {"by_unit": by.unit_code, "with_feedback": True})
+
+
 async def _feedback_row(uow: UnitOfWork, *, by: Principal, task: Task, kind: str, text: str,
                         progress: int | None, facts: dict[str, Any] | None, lat: float | None, lon: float | None,
                         attachment_ids: list[str] | None) -> TaskFeedback:
@@ -162,6 +171,7 @@ async def feedback(uow: UnitOfWork, *, by: Principal, task_id: str, text: str, p
                    facts: dict[str, Any] | None = None, lat: float | None = None, lon: float | None = None,
                    attachment_ids: list[str] | None = None) -> tuple[Task, TaskFeedback]:
     task = await _as_assignee(uow, by, task_id)
+    await _signed_for(uow, by, task)
     await _move(uow, task, "feedback")
     row = await _feedback_row(uow, by=by, task=task, kind="progress", text=text, progress=progress, facts=facts,
                               lat=lat, lon=lon, attachment_ids=attachment_ids)
@@ -173,6 +183,7 @@ async def complete(uow: UnitOfWork, *, by: Principal, task_id: str, text: str, f
                    lat: float | None = None, lon: float | None = None,
                    attachment_ids: list[str] | None = None) -> tuple[Task, TaskFeedback]:
     task = await _as_assignee(uow, by, task_id)
+    await _signed_for(uow, by, task)
     await _move(uow, task, "complete")
     row = await _feedback_row(uow, by=by, task=task, kind="complete", text=text, progress=100, facts=facts, lat=lat,
                               lon=lon, attachment_ids=attachment_ids)
@@ -221,6 +232,25 @@ async def close(uow: UnitOfWork, task: Task, *, action: str, reason: str) -> Non
     await timers.cancel(uow, kind=ACK_TIMER, ref=task.id)
     await timers.cancel(uow, kind=DUE_TIMER, ref=task.id)
     await emit(uow, task, f"task.{task.status}", {"from": before, "reason": reason})
+
+
+async def finish(uow: UnitOfWork, *, by: Principal, task: Task, text: str) -> None:
+    """The work a task asked for was done and recorded elsewhere (an evaluation written): report
+    it done and, where the caller also dispatched it, verify it in the same step."""
+    if task.status not in OPEN:
+        return
+    await _signed_for(uow, by, task)
+    if task.status in ("acknowledged", "in_progress"):
+        await _move(uow, task, "complete")
+        row = await _feedback_row(uow, by=by, task=task, kind="complete", text=text, progress=100, facts=None,
+                                  lat=None, lon=None, attachment_ids=None)
+        task.completed_at = utcnow()
+        await timers.cancel(uow, kind=DUE_TIMER, ref=task.id)
+        await emit(uow, task, "task.completed", {"feedback": row.as_doc()})
+    if task.status == "feedback_submitted" and may_dispatch_from(by, task):
+        await _move(uow, task, "verify")
+        task.verified_at = task.closed_at = utcnow()
+        await emit(uow, task, "task.verified")
 
 
 async def move_deadline(uow: UnitOfWork, task: Task, *, due_at: datetime, reason: str) -> None:

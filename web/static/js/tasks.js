@@ -677,6 +677,8 @@ async function loadAll() {
 }
 
 tickDeadlines(document.querySelector("main"));
+// Time passes: a task falls overdue without any event; re-rank and recount every half minute.
+setInterval(() => { if (seen !== null) render(); }, 30000);
 const live = new Live({ exercise: page.exercise, onEvent, reload: loadAll, onState: bindLiveState(document.getElementById("live-state")) });
 live.start(await loadAll());
 window.yingjiLive = live;
