@@ -208,6 +208,10 @@ async def return_(uow: UnitOfWork, *, by: Principal, task_id: str, reason: str) 
     await _move(uow, task, "return")
     task.returns += 1
     task.completed_at = None
+    # Back to where the unit last said it was, not the 100 % its completion claimed.
+    reported = [f.progress for f in await feedback_of(uow.session, task.id) if f.kind == "progress"
+                and f.progress is not None]
+    task.progress = reported[-1] if reported else 0
     row = TaskFeedback(id=new_id(), task_id=task.id, kind="return", text=reason, unit_code=by.unit_code,
                        author_id=by.user_id, author_name=by.name, at=utcnow())
     uow.session.add(row)
@@ -272,6 +276,7 @@ async def decide_facts(uow: UnitOfWork, *, by: Principal, task_id: str, feedback
     if row.facts_status != "pending":
         raise invalid("/", f"these figures are {row.facts_status}, not pending")
     row.facts_status = "accepted" if accept else "declined"
+    task.updated_at = utcnow()
     if accept and task.incident_id:
         await incidents.update_facts(uow, by=by, incident_id=task.incident_id, facts=row.facts,
                                      note=f"任务反馈：{task.title}（{row.author_name}）")

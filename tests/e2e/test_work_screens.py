@@ -90,10 +90,14 @@ async def _seed(server: LiveServer, db_url: str) -> dict[str, str]:
         await _post(c, tok["duty.360703"], "/intakes", {
             "source": "lower_report", "title": "南康区唐江镇道路积水", "category": "natural.waterlogging",
             "location_unit": "360703", "facts": {"evacuated": 6}})
+        await _post(c, tok["lead.360700"], "/tasks", {
+            "unit": "360702", "title": "核查沙石镇低洼村庄人员转移情况", "priority": "urgent",
+            "incident_id": incident["id"], "instructions": "逐户核查，2 小时内反馈。"})
+        plans = (await c.get("/plans", params={"q": "GZ-FX"}, headers=bearer(tok["lead.360700"]))).json()
         # Last, so it is still open when the pages are shown: Nankang answered, Zhanggong has not yet.
         rc = await _post(c, tok["lead.360700"], "/rollcalls", {"window_s": 900})
         await _post(c, tok["duty.360703"], f"/rollcalls/{rc['id']}/answer")
-    return {"incident": incident["id"], "report": report["id"]}
+    return {"incident": incident["id"], "report": report["id"], "plan": plans[0]["id"]}
 
 
 async def _sign_in(browser: Any, server: LiveServer, user: str, lang: str, width: int, height: int) -> Any:
@@ -131,7 +135,8 @@ async def _check(page: Any, what: str, lang: str) -> None:
 
 # What the seed typed (titles, places, text) and the demo's unit names: data, not interface.
 DATA = ["关于做好强降雨防范工作的通知", "关于报送山洪灾害隐患排查情况的通知", "沙石镇埠上村山洪围困群众",
-        "水东镇一民房墙体开裂", "南康区唐江镇道路积水", "章贡区沙石镇埠上村三组",
+        "水东镇一民房墙体开裂", "南康区唐江镇道路积水", "章贡区沙石镇埠上村三组", "核查沙石镇低洼村庄人员转移情况",
+        "逐户核查，2 小时内反馈。",
         "消防救援大队到达现场，开始转移被困群众", "赣州市", "章贡区", "南康区"]
 
 
@@ -190,7 +195,11 @@ async def test_duty_and_command_pages_in_both_languages(live_server: LiveServer,
                     ("/intake", "intake", "#queue > li"),
                     ("/incidents", "incidents", "#incidents-body tr"),
                     (incident, "incident-city", "#reports li"),
-                    ("/reports/inbox", "inbox", "#inbox > li.unread")):
+                    ("/reports/inbox", "inbox", "#inbox > li.unread"),
+                    ("/tasks", "tasks", "li.task:visible, .task-pane:not([hidden]) .empty:visible"),
+                    ("/plans", "plans", "#plans-body tr"),
+                    (f"/plans/{ids['plan']}", "plan", "#versions > li"),
+                    ("/plans/new", "plan-editor", ".verdict.good")):
                 await _visit(city, live_server, path, f"{name}-{lang}-desk", lang, ready)
             await _print_pages(city, live_server, ids, lang)
             await city.context.close()
@@ -205,7 +214,8 @@ async def test_duty_and_command_pages_in_both_languages(live_server: LiveServer,
                     ("/duty/notices", "duty-notices", "#inbox > li"),
                     ("/intake", "intake", "#queue > li"),
                     ("/incidents", "incidents", "#incidents-body tr"),
-                    (incident, "incident", "#reports li")):
+                    (incident, "incident", "#reports li"),
+                    ("/tasks", "tasks", "li.task:visible")):
                 await _visit(officer, live_server, path, f"{name}-{lang}-phone", lang, ready)
                 if path == "/duty":
                     # Thumb-first: every button and field of the console is at least 44 px tall.

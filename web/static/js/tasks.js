@@ -47,6 +47,18 @@ const lastReturn = (t) => {
 };
 const pendingFigures = (t) => feedbackOf(t).filter((f) => f.facts_status === "pending");
 
+/** Progress as the assignee last reported it: a completion that was returned (退回) is no longer 100%. */
+function progressOf(t) {
+  if (!t.returns) return t.progress || 0;
+  const fb = feedbackOf(t);
+  const i = fb.map((f) => f.kind).lastIndexOf("return");
+  if (i < 0 || fb.slice(i + 1).some((f) => f.kind === "complete")) return t.progress || 0;
+  const before = fb.slice(0, i).filter((f) => f.kind === "progress" && f.progress !== null && f.progress !== undefined);
+  const after = fb.slice(i + 1).filter((f) => f.kind === "progress" && f.progress !== null && f.progress !== undefined);
+  if (after.length) return after[after.length - 1].progress;
+  return before.length ? before[before.length - 1].progress : 0;
+}
+
 function isOverdue(t, now = Date.now()) {
   if (!OPEN.has(t.status) || t.status === "feedback_submitted") return false;
   if (t.status === "dispatched" && ms(t.ack_due_at) < now) return true;
@@ -179,7 +191,7 @@ function clock(t) {
 }
 
 function progressBar(t) {
-  const n = Math.max(0, Math.min(100, t.progress || 0));
+  const n = Math.max(0, Math.min(100, progressOf(t)));
   return el("div", { class: "task-progress", title: `${ui("task.progress")} ${n}%` },
     el("span", { class: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": n,
       "aria-label": ui("task.progress") }, el("span", { class: "fill", style: `width:${n}%` })),
@@ -252,9 +264,13 @@ function actions(kind, t) {
   if (kind === "inbox" && mayWork(t)) {
     if (t.status === "dispatched") {
       out.push(el("button", { type: "button", class: "primary big sign", "data-action": "sign", onclick: (ev) => sign(t, ev.currentTarget) }, ui("task.sign")));
-    } else if (WORKING.has(t.status)) {
-      out.push(el("button", { type: "button", class: `primary big${opened === "feedback" ? " pressed" : ""}`, "data-action": "feedback",
-        "aria-expanded": opened === "feedback" ? "true" : "false", onclick: () => openPanel(kind, t, "feedback") }, ui("task.feedback")));
+    }
+    if (t.status === "dispatched" || WORKING.has(t.status)) {
+      // Reporting on a task not yet signed for signs for it first (the service does both).
+      const main = t.status !== "dispatched";
+      out.push(el("button", { type: "button", class: `${main ? "primary" : "secondary"} big${opened === "feedback" ? " pressed" : ""}`,
+        "data-action": "feedback", "aria-expanded": opened === "feedback" ? "true" : "false",
+        onclick: () => openPanel(kind, t, "feedback") }, ui("task.feedback")));
     }
   }
   if (kind === "outbox" && mayDispatch(t)) {
@@ -353,7 +369,7 @@ function feedbackForm(kind, t) {
   const uploaded = new WeakMap();    // file -> attachment id, so a retry does not upload twice
   let location = null;
   const text = el("textarea", { name: "text", rows: 3, maxlength: 8000, required: true, placeholder: ui("task.feedback_placeholder") });
-  const start = t.progress || 0;
+  const start = progressOf(t);
   const range = el("input", { type: "range", name: "progress", min: 0, max: 100, step: 5, value: start, "aria-label": ui("task.progress") });
   const number = el("input", { type: "number", name: "progress_n", min: 0, max: 100, step: 1, value: start, inputmode: "numeric",
     "aria-label": ui("task.progress"), class: "pct-input" });
