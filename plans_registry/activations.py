@@ -151,16 +151,30 @@ async def _launchable(session: AsyncSession, by: Principal, incident: Incident,
     raise invalid("/plan_id", "no plan in force over this incident's place and category has that id")
 
 
-async def preview(session: AsyncSession, *, by: Principal, incident_id: str, plan_id: str,
-                  level: int) -> dict[str, Any]:
+async def preview(session: AsyncSession, *, by: Principal, incident_id: str, plan_id: str | None,
+                  level: int | None) -> dict[str, Any]:
+    """What a launch would set up, for anyone who may see the incident (the county sees what the
+    city would send it). Without a plan: the top suggestion; without a level: the plan's highest met."""
+    from plans_registry import triggers  # triggers imports this module's neighbours, not this one
+
     incident = await incidents.get_visible(session, by, incident_id)
-    plan, version = await _launchable(session, by, incident, plan_id)
+    if plan_id is None or level is None:
+        found = [s for s in await triggers.suggestions(session, incident) if plan_id in (None, s["plan_id"])]
+        if not found:
+            raise not_found("plan suggestion for incident", incident_id)
+        plan_id, level = found[0]["plan_id"], level or found[0]["level"]
+    pair = next(((p, v) for p, v in await registry.in_force_for(session, unit_path=incident.unit_path,
+                                                                category=incident.category) if p.id == plan_id), None)
+    if pair is None:
+        raise invalid("/plan_id", "no plan in force over this incident's place and category has that id")
+    plan, version = pair
     planned = await planned_tasks(session, incident, plan, version.document, level)
     spec = doc.level_of(version.document, level) or {}
     return {"plan_id": plan.id, "version_id": version.id, "name": plan.name, "level": level,
             "level_name": level_name(level), "decided_by": spec.get("decided_by"),
             "notify": spec.get("notify", []), "report_every_minutes": spec.get("report_every_minutes"),
-            "groups": version.document["command"]["groups"], "tasks": planned}
+            "groups": version.document["command"]["groups"], "tasks": planned,
+            "may_launch": by.can("plan.activate") and by.unit_code == plan.owner_unit}
 
 
 async def activate(uow: UnitOfWork, *, by: Principal, incident_id: str, plan_id: str, level: int,

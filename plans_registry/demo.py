@@ -44,7 +44,7 @@ async def load_demo(db: Database) -> dict[str, int]:
             if have:
                 continue
             officer = await _officer(uow.session, str(document["owner_unit"]))
-            version = await registry.import_document(uow, by=officer, document=document, note="演示数据")
+            version, _new = await registry.import_document(uow, by=officer, document=document, note="演示数据")
             await registry.change_status(uow, by=officer, plan_id=version.plan_id, version_id=version.id,
                                          action="approve", note="演示数据：已印发")
             if document["owner_unit"] != CITY:

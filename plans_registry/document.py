@@ -7,7 +7,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -15,11 +15,23 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from command.categories.tree import FACTS
 from core.problems import Problem
-from core.validation import errors_of
+from core.validation import errors_of, satisfies
 from plans_registry.schemas import PLAN_DOCUMENT
 
 Errors = list[dict[str, str]]
+
+
+def _plain(value: Any) -> Any:
+    """YAML reads an unquoted 2026-04-01 as a date; the document holds it as text."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
 
 
 def parse_text(fmt: str, text: str) -> tuple[Any, Errors]:
@@ -27,7 +39,12 @@ def parse_text(fmt: str, text: str) -> tuple[Any, Errors]:
     try:
         if fmt == "json":
             return json.loads(text), []
-        return yaml.safe_load(text), []
+        # Aliases could make a few lines expand into gigabytes when the document is written out.
+        alias = next((ev for ev in yaml.parse(text) if isinstance(ev, yaml.AliasEvent)), None)
+        if alias is not None:
+            where = f" (line {alias.start_mark.line + 1})" if alias.start_mark is not None else ""
+            return None, [{"pointer": "/", "message": f"YAML: aliases (*name) are not accepted{where}"}]
+        return _plain(yaml.safe_load(text)), []
     except json.JSONDecodeError as e:
         return None, [{"pointer": "/", "message": f"JSON: {e.msg} (line {e.lineno}, column {e.colno})"}]
     except yaml.YAMLError as e:
@@ -51,8 +68,15 @@ def check(document: Any) -> Errors:
         seen_levels.add(level["level"])
         try:
             Draft202012Validator.check_schema(level["trigger"])
+            # A schema can be valid and still not evaluate (a $ref to nowhere, a remote $ref): try it
+            # on an incident with nothing known, and on one with every fact, before it can be in force.
+            for probe in ({"category": document["categories"][0], "grade": None},
+                          {"category": document["categories"][0], "grade": "general", **dict.fromkeys(FACTS, 1)}):
+                satisfies(level["trigger"], probe)
         except SchemaError as e:
             errors.append({"pointer": f"/levels/{i}/trigger", "message": f"not a valid JSON Schema: {e.message}"})
+        except Exception as e:  # whatever the validator raises, the trigger is unusable
+            errors.append({"pointer": f"/levels/{i}/trigger", "message": f"cannot be evaluated: {e}"})
         keys: set[str] = set()
         for j, action in enumerate(level["actions"]):
             if action["key"] in keys:

@@ -35,11 +35,12 @@ async def list_plans(ctx: Ctx) -> Reply:
                                                     review_due_days=q.get("review_due_days")))
 
 
-@api.post("/plans", summary="Import a plan document (validated) as a new draft version", body=schemas.PLAN_IMPORT,
+@api.post("/plans", summary="Import a plan document as a new draft version (200 with the latest if unchanged)",
+          body=schemas.PLAN_IMPORT,
           response=schemas.VERSION, creates=True, permission="plan.manage")
 async def import_plan(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    version = await registry.import_document(uow, by=ctx.principal, document=body)
-    return Reply(201, version.as_doc())
+    version, new = await registry.import_document(uow, by=ctx.principal, document=body)
+    return Reply(201 if new else 200, version.as_doc())
 
 
 @api.post("/plans/import-text", summary="Import a plan written as YAML or JSON text as a new draft version",
@@ -48,8 +49,9 @@ async def import_text(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     document, errors = doc.parse_text(body["format"], body["text"])
     if errors:
         raise Problem(422, "the text is not readable", title="Invalid plan", type="/problems/invalid", errors=errors)
-    version = await registry.import_document(uow, by=ctx.principal, document=document, note=body.get("note", ""))
-    return Reply(201, version.as_doc())
+    version, new = await registry.import_document(uow, by=ctx.principal, document=document,
+                                                  note=body.get("note", ""))
+    return Reply(201 if new else 200, version.as_doc())
 
 
 @api.post("/plans/validate", summary="Check a plan's text as it is typed: every error with its pointer; saves nothing",
@@ -115,7 +117,7 @@ async def change_status(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Repl
     version = await registry.change_status(uow, by=ctx.principal, plan_id=ctx.path["id"],
                                            version_id=ctx.path["version"], action=body["action"],
                                            filed_with=body.get("filed_with"), note=body.get("note", ""))
-    return Reply(200, version.as_doc(with_document=False))
+    return Reply(200, version.as_doc())
 
 
 @api.post("/plans/{id}/drills", summary="Record a drill (演练): scenario, participants, findings, revision tasks",
@@ -147,17 +149,15 @@ async def list_activations(ctx: Ctx) -> Reply:
                            for a in await activations.of_incident(session, incident.id)])
 
 
-@api.get("/incidents/{id}/activations/preview", summary="What launching a plan at a level would set up; saves nothing",
+@api.get("/incidents/{id}/activations/preview",
+         summary="What launching a plan at a level would set up (default: the top suggestion); saves nothing",
          response=schemas.PREVIEW,
          query={"plan_id": {"type": "string", "maxLength": 32},
                 "level": {"type": "integer", "minimum": 1, "maximum": 4}})
 async def preview(ctx: Ctx) -> Reply:
     async with ctx.db.read() as session:
-        await incidents.get_visible(session, ctx.principal, ctx.path["id"])  # an unknown incident is a 404 first
-        if "plan_id" not in ctx.query or "level" not in ctx.query:
-            raise Problem(400, "plan_id and level are required")
         return Reply(200, await activations.preview(session, by=ctx.principal, incident_id=ctx.path["id"],
-                                                    plan_id=ctx.query["plan_id"], level=ctx.query["level"]))
+                                                    plan_id=ctx.query.get("plan_id"), level=ctx.query.get("level")))
 
 
 @api.post("/incidents/{id}/activations", summary="Launch a plan at a response level (启动预案)",

@@ -19,7 +19,7 @@ from core.auth.principal import Principal
 from core.db import UnitOfWork
 from core.journal import service as journal
 from core.orm import new_id, utcnow
-from core.problems import Problem, conflict, forbidden, invalid, not_found
+from core.problems import Problem, forbidden, invalid, not_found
 from core.states import next_state
 from core.timers import service as timers
 from core.units import service as units
@@ -116,8 +116,10 @@ async def validate_document(session: AsyncSession, document: Any) -> list[dict[s
     return errors
 
 
-async def import_document(uow: UnitOfWork, *, by: Principal, document: Any, note: str = "") -> PlanVersion:
-    """A new version (a draft) of the plan the document's owner and code name, created if new."""
+async def import_document(uow: UnitOfWork, *, by: Principal, document: Any,
+                          note: str = "") -> tuple[PlanVersion, bool]:
+    """(a new draft version of the plan the document's owner and code name — the plan created if
+    new —, True); or (the latest version, False) when the document is the same as it."""
     session = uow.session
     if not by.can("plan.manage"):
         raise forbidden("importing plans needs plan management rights")
@@ -141,7 +143,7 @@ async def import_document(uow: UnitOfWork, *, by: Principal, document: Any, note
         previous = await latest_version(session, plan.id)
     digest = doc.digest(document)
     if previous is not None and previous.digest == digest:
-        raise conflict(f"the document is the same as version {previous.number}")
+        return previous, False  # the same document again (a re-upload, a sync): nothing new
     plan.latest_number += 1
     plan.name, plan.kind, plan.categories = document["name"], document["kind"], document["categories"]
     plan.updated_at = utcnow()
@@ -153,7 +155,7 @@ async def import_document(uow: UnitOfWork, *, by: Principal, document: Any, note
     emit(uow, plan, "plan.version_imported", {"version": version.as_doc(with_document=False),
                                               "changes": len(changes),
                                               "previous": previous.number if previous else None})
-    return version
+    return version, True
 
 
 async def latest_version(session: AsyncSession, plan_id: str) -> PlanVersion | None:
@@ -206,6 +208,8 @@ async def change_status(uow: UnitOfWork, *, by: Principal, plan_id: str, version
         # named, not a unit code here.
         if superiors and filed_with not in superiors:
             raise invalid("/filed_with", f"{filed_with} is not a unit above {plan.owner_unit}")
+        if not superiors and await session.get(Unit, filed_with) is not None:
+            raise invalid("/filed_with", f"{filed_with} is a unit of this installation, not above {plan.owner_unit}")
         version.filed_with, version.filed_at, version.filed_by_name = filed_with, now, by.name
         await timers.cancel(uow, kind=FILING_TIMER, ref=plan.id)
     elif action == "retire":

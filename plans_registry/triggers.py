@@ -3,6 +3,7 @@ their response levels the incident satisfies, and why. One rule language (JSON S
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from plans_registry import service as registry
 from plans_registry.models import Activation
 from plans_registry.rules import LEVELS
 
+log = logging.getLogger("yingji.plans")
 _OPS = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<", "const": "="}
 
 
@@ -29,12 +31,29 @@ def _label(name: str) -> str:
     return {"category": "类别", "grade": "级别"}.get(name, name)
 
 
+def _number(value: float) -> str:
+    """1234567 → "1234567", 0.5 → "0.5": figures in full, never in exponent form."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
 def _value(name: str, value: Any) -> str:
     if name == "grade" and value in GRADES:
         return GRADES[value][0]
     if name in FACTS:
-        return f"{value:g}{FACTS[name][2]}" if isinstance(value, (int, float)) else str(value)
+        return f"{_number(value)}{FACTS[name][2]}" if isinstance(value, (int, float)) else str(value)
     return str(value)
+
+
+def _holds(trigger: dict[str, Any], instance: dict[str, Any]) -> bool:
+    """Import refuses triggers that cannot be evaluated; one that still fails (written into the
+    database by hand) counts as not met rather than stopping every incident change."""
+    try:
+        return satisfies(trigger, instance)
+    except Exception:  # a broken rule must not stop incident changes
+        log.exception("a plan trigger could not be evaluated: %s", trigger)
+        return False
 
 
 def _describe_branch(branch: dict[str, Any], instance: dict[str, Any]) -> str:
@@ -55,7 +74,7 @@ def explain(trigger: dict[str, Any], instance: dict[str, Any]) -> str:
     """Which rule matched: the branches of an anyOf that hold, else the trigger's own properties."""
     branches = trigger.get("anyOf") or trigger.get("oneOf")
     if isinstance(branches, list):
-        held = [_describe_branch(b, instance) for b in branches if isinstance(b, dict) and satisfies(b, instance)]
+        held = [_describe_branch(b, instance) for b in branches if isinstance(b, dict) and _holds(b, instance)]
         return "；或 ".join(h for h in held if h)
     return _describe_branch(trigger, instance)
 
@@ -64,7 +83,7 @@ def check_levels(document: dict[str, Any], instance: dict[str, Any]) -> list[dic
     """Every level of the document, highest (一级) first, with whether it matched and why."""
     out = []
     for level in sorted(document["levels"], key=lambda lv: lv["level"]):
-        matched = satisfies(level["trigger"], instance)
+        matched = _holds(level["trigger"], instance)
         why = explain(level["trigger"], instance) if matched else ""
         out.append({"level": level["level"], "level_name": LEVELS[level["level"]][0], "matched": matched,
                     "why": why or (level["trigger_text"] if matched else ""), "trigger_text": level["trigger_text"],

@@ -304,8 +304,6 @@ KNOWN_UNUSABLE: dict[str, str] = {
                                                "the incident's place and category is needed (422)",
     "POST /api/v1/tasks/{id}/return": "returns a task reported done; the task this test makes is only dispatched (409)",
     "POST /api/v1/tasks/{id}/feedback/{fid}/facts": "needs a feedback entry carrying figures; no route makes one alone",
-    "POST /api/v1/plans/{id}/versions/{version}/status": "the version must be one of the plan's; this test makes the "
-                                                         "plan and a version separately (404)",
 }
 
 
