@@ -86,15 +86,12 @@ async def planned_tasks(session: AsyncSession, incident: Incident, plan: Plan, s
 async def _dispatch(uow: UnitOfWork, by: Principal, incident: Incident, activation: Activation,
                     planned: list[dict[str, Any]], level: int) -> list[Task]:
     now = utcnow()
-    out = []
-    for i, p in enumerate(planned):
-        out.append(await tasks.dispatch(
-            uow, by=by, unit=p["unit"], title=p["title"], instructions=p["instructions"], priority=p["priority"],
-            incident_id=incident.id, ack_minutes=p["ack_minutes"], due_at=now + timedelta(minutes=p["due_minutes"]),
-            source="plan", source_id=activation.id, group_name=p["group"], pointer=f"/tasks/{i}/unit",
-            source_ref={"activation_id": activation.id, "plan_id": activation.plan_id, "level": level,
-                        "action": p["key"]}))
-    return out
+    return await tasks.dispatch_many(uow, by=by, incident=incident, items=[tasks.TaskSpec(
+        unit=p["unit"], title=p["title"], instructions=p["instructions"], priority=p["priority"],
+        ack_minutes=p["ack_minutes"], due_at=now + timedelta(minutes=p["due_minutes"]), source="plan",
+        source_id=activation.id, group_name=p["group"], pointer=f"/tasks/{i}/unit",
+        source_ref={"activation_id": activation.id, "plan_id": activation.plan_id, "level": level, "action": p["key"]})
+        for i, p in enumerate(planned)])
 
 
 # --- reading ---------------------------------------------------------------------------------------

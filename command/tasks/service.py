@@ -8,6 +8,7 @@ or department without a terminal of its own, the jurisdiction above it recording
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from command.incidents import service as incidents
+from command.incidents.models import Incident
 from command.tasks.models import OPEN, PRIORITIES, TASK_TRANSITIONS, Task, TaskFeedback
 from core.attachments import service as attachments
 from core.auth.principal import Principal
@@ -74,42 +76,81 @@ async def dispatch(uow: UnitOfWork, *, by: Principal, unit: str, title: str, ins
                    source_ref: dict[str, Any] | None = None,
                    group_name: str = "", parent_id: str | None = None, attachment_ids: list[str] | None = None,
                    exercise: bool = False, pointer: str = "/unit") -> Task:
+    incident = await incidents.get_visible(uow.session, by, incident_id) if incident_id is not None else None
+    [task] = await dispatch_many(uow, by=by, incident=incident, exercise=exercise, items=[TaskSpec(
+        unit=unit, title=title, instructions=instructions, priority=priority, ack_minutes=ack_minutes, due_at=due_at,
+        address=address, lat=lat, lon=lon, source=source, source_id=source_id, source_ref=source_ref or {},
+        group_name=group_name, parent_id=parent_id, attachment_ids=attachment_ids or [], pointer=pointer)])
+    return task
+
+
+@dataclass
+class TaskSpec:
+    """One task to dispatch (what `dispatch` takes, for dispatching many at once)."""
+
+    unit: str
+    title: str
+    instructions: str = ""
+    priority: str = "high"
+    ack_minutes: int = 30
+    due_at: datetime | None = None
+    address: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    source: str = "manual"
+    source_id: str | None = None
+    source_ref: dict[str, Any] = field(default_factory=dict)
+    group_name: str = ""
+    parent_id: str | None = None
+    attachment_ids: list[str] = field(default_factory=list)
+    pointer: str = "/unit"
+
+
+async def dispatch_many(uow: UnitOfWork, *, by: Principal, incident: Incident | None, items: list[TaskSpec],
+                        exercise: bool = False) -> list[Task]:
+    """Dispatch tasks (for one incident, or none) in the caller's transaction: the checks and look-ups
+    once for all of them — a plan's launch sends dozens."""
     session = uow.session
     if not by.can("task.dispatch"):
         raise forbidden("dispatching tasks needs dispatch rights")
-    if priority not in PRIORITIES:
-        raise invalid("/priority", f"unknown priority {priority}")
-    target = await session.get(Unit, unit)
-    if target is None or not target.active:
-        raise invalid(pointer, f"unit {unit} does not exist")
-    incident = None
-    if incident_id is not None:
-        incident = await incidents.get_visible(session, by, incident_id)
+    if incident is not None:
         exercise = incident.exercise
+    targets = {u.code: u for u in (await session.execute(select(Unit).where(
+        Unit.code.in_({i.unit for i in items})))).scalars()}
     # Down the tree only, or to a unit the incident involves (a neighbour asked to help).
     involved = {u.unit_code for u in await incidents.involved_units(session, incident.id)} if incident else set()
-    if not by.sees_path(target.path) and unit not in involved:
-        raise invalid(pointer, f"{unit} is neither under your unit nor involved in the incident")
     now = utcnow()
-    task = Task(id=new_id(), incident_id=incident_id, parent_id=parent_id, unit_code=unit, unit_path=target.path,
-                from_unit=by.unit_code, from_path=by.unit_path, title=title, instructions=instructions,
-                priority=priority, status="dispatched", address=address or (incident.address if incident else ""),
-                lat=lat if lat is not None else (incident.lat if incident else None),
-                lon=lon if lon is not None else (incident.lon if incident else None),
-                ack_due_at=now + timedelta(minutes=ack_minutes), due_at=due_at, source=source,
-                source_id=source_id, source_ref=source_ref or {}, group_name=group_name, exercise=exercise,
-                dispatched_by=by.user_id,
-                dispatched_by_name=by.name, dispatched_at=now, created_at=now, updated_at=now)
-    session.add(task)
+    out = []
+    for spec in items:
+        if spec.priority not in PRIORITIES:
+            raise invalid("/priority", f"unknown priority {spec.priority}")
+        target = targets.get(spec.unit)
+        if target is None or not target.active:
+            raise invalid(spec.pointer, f"unit {spec.unit} does not exist")
+        if not by.sees_path(target.path) and spec.unit not in involved:
+            raise invalid(spec.pointer, f"{spec.unit} is neither under your unit nor involved in the incident")
+        task = Task(id=new_id(), incident_id=incident.id if incident else None, parent_id=spec.parent_id,
+                    unit_code=spec.unit, unit_path=target.path, from_unit=by.unit_code, from_path=by.unit_path,
+                    title=spec.title, instructions=spec.instructions, priority=spec.priority, status="dispatched",
+                    address=spec.address or (incident.address if incident else ""),
+                    lat=spec.lat if spec.lat is not None else (incident.lat if incident else None),
+                    lon=spec.lon if spec.lon is not None else (incident.lon if incident else None),
+                    ack_due_at=now + timedelta(minutes=spec.ack_minutes), due_at=spec.due_at, source=spec.source,
+                    source_id=spec.source_id, source_ref=spec.source_ref, group_name=spec.group_name,
+                    exercise=exercise, dispatched_by=by.user_id, dispatched_by_name=by.name, dispatched_at=now,
+                    created_at=now, updated_at=now)
+        session.add(task)
+        if spec.attachment_ids:
+            await session.flush()
+            files = await attachments.attach(uow, by=by, ids=spec.attachment_ids, kind="task", owner_id=task.id)
+            task.attachments = [f.as_doc() for f in files]
+        timers.create(uow, kind=ACK_TIMER, ref=task.id, due_at=now + timedelta(minutes=spec.ack_minutes))
+        if spec.due_at is not None:
+            timers.create(uow, kind=DUE_TIMER, ref=task.id, due_at=spec.due_at)
+        await emit(uow, task, "task.dispatched")
+        out.append(task)
     await session.flush()
-    if attachment_ids:
-        files = await attachments.attach(uow, by=by, ids=attachment_ids, kind="task", owner_id=task.id)
-        task.attachments = [f.as_doc() for f in files]
-    await timers.schedule(uow, kind=ACK_TIMER, ref=task.id, due_at=task.ack_due_at)  # type: ignore[arg-type]
-    if due_at is not None:
-        await timers.schedule(uow, kind=DUE_TIMER, ref=task.id, due_at=due_at)
-    await emit(uow, task, "task.dispatched")
-    return task
+    return out
 
 
 async def _move(uow: UnitOfWork, task: Task, action: str) -> str:

@@ -33,6 +33,13 @@ async def schedule(uow: UnitOfWork, *, kind: str, ref: str, due_at: datetime,
     return timer
 
 
+def create(uow: UnitOfWork, *, kind: str, ref: str, due_at: datetime, payload: dict[str, Any] | None = None) -> Timer:
+    """A timer for something this transaction just created (so none can exist for it yet): no look-up."""
+    timer = Timer(id=new_id(), kind=kind, ref=ref, due_at=due_at, payload=payload or {})
+    uow.session.add(timer)
+    return timer
+
+
 async def cancel(uow: UnitOfWork, *, kind: str, ref: str) -> bool:
     timer = (await uow.session.execute(
         select(Timer).where(Timer.kind == kind, Timer.ref == ref))).scalar_one_or_none()

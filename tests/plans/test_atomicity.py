@@ -40,19 +40,21 @@ async def _state(db: Database, incident_id: str) -> dict[str, Any]:
 
 
 def _fail_third(monkeypatch: pytest.MonkeyPatch, error: Exception) -> list[str]:
-    """command.tasks.service.dispatch goes through twice, then raises (plans_registry.activations calls
-    it as an attribute of the module it imported as `tasks`, so patching the module attribute reaches it)."""
+    """The third task of a launch fails as it is dispatched, after two went through: each task's
+    `task.dispatched` event goes through command.tasks.service.emit, looked up on the module when
+    called, so patching the module attribute reaches the middle of the launch."""
     assert activations.tasks is tasks_service
-    real = tasks_service.dispatch
+    real = tasks_service.emit
     calls: list[str] = []
 
-    async def dispatch(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs["unit"])
-        if len(calls) > 2:
-            raise error
-        return await real(*args, **kwargs)
+    async def emit(uow: Any, task: Any, type: str, data: Any = None) -> Any:
+        if type == "task.dispatched":
+            calls.append(task.unit_code)
+            if len(calls) > 2:
+                raise error
+        return await real(uow, task, type, data)
 
-    monkeypatch.setattr(tasks_service, "dispatch", dispatch)
+    monkeypatch.setattr(tasks_service, "emit", emit)
     return calls
 
 
