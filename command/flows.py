@@ -67,6 +67,16 @@ async def task_overdue(uow: UnitOfWork, timer: DueTimer) -> None:
     await tasks.on_timer(uow, task_id=timer.ref, kind=tasks.DUE_TIMER)
 
 
+@handles(tasks.REMIND_TIMER)
+async def task_due_soon(uow: UnitOfWork, timer: DueTimer) -> None:
+    await tasks.on_timer(uow, task_id=timer.ref, kind=tasks.REMIND_TIMER)
+
+
+@handles(tasks.ESCALATE_TIMER)
+async def task_escalate(uow: UnitOfWork, timer: DueTimer) -> None:
+    await tasks.on_timer(uow, task_id=timer.ref, kind=tasks.ESCALATE_TIMER)
+
+
 @providers.provider("command.tasks")
 async def open_tasks(session: AsyncSession, unit: str, at: datetime) -> list[providers.OpenItem]:
     """Tasks addressed to the unit that are still open, for the next shift to take over."""

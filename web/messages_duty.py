@@ -115,6 +115,8 @@ DUTY_MESSAGES: dict[str, dict[str, str]] = {
         "duty.rule_src.daily_report_deadline": "[P] 产品默认值，由上级单位确定",
         "duty.rule_src.daily_report_required": "[Q] 省级规定：特殊时期（节假日、重大活动）每日报送值班日报",
         "duty.rule_src.hours_limit_month": "[P] 即九个 24 小时班次",
+        "duty.rule_src.task_remind_before_min": "[P] 督办第一步：到期前提醒承办单位",
+        "duty.rule_src.task_escalate_after_min": "[P] 督办第二、三步：超时报承办单位带班领导，仍未办理再报下达单位值班长",
         "duty.rules_note": "[L] 法律法规原文；[Q] 政府或地方规定转引；[P] 未找到依据的产品默认值，请按本地规定修改。",
         "duty.notices": "通知通报",
         "duty.notice_new": "下发通知",

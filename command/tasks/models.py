@@ -60,6 +60,8 @@ class Task(Base):
     returns: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     closed_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False, default=list)
+    # The escalation ladder's steps taken: [{"step", "at", "to_unit", "to_name"}]
+    escalations: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False, default=list)
     exercise: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     dispatched_by: Mapped[str] = mapped_column(String(32), nullable=False)
     dispatched_by_name: Mapped[str] = mapped_column(String(80), nullable=False, default="")
@@ -83,7 +85,7 @@ class Task(Base):
                 "source": self.source, "source_id": self.source_id, "source_ref": self.source_ref,
                 "group_name": self.group_name,
                 "progress": self.progress, "returns": self.returns, "closed_reason": self.closed_reason,
-                "attachments": self.attachments, "exercise": self.exercise,
+                "attachments": self.attachments, "escalations": self.escalations, "exercise": self.exercise,
                 "dispatched_by_name": self.dispatched_by_name, "dispatched_at": iso(self.dispatched_at),
                 "acknowledged_at": iso(self.acknowledged_at), "acknowledged_by_name": self.acknowledged_by_name,
                 "completed_at": iso(self.completed_at), "verified_at": iso(self.verified_at),

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from command.tasks import schemas, service
 from command.tasks.models import Task
 from core.api import Api, Ctx, Reply
 from core.db import UnitOfWork
+from core.orm import utcnow
 
 api = Api("tasks")
 
 
 async def _full(session: Any, task: Task) -> dict[str, Any]:
-    return {**task.as_doc(), "feedback": [f.as_doc() for f in await service.feedback_of(session, task.id)]}
+    return {**task.as_doc(), "feedback": [f.as_doc() for f in await service.feedback_of(session, task.id)],
+            "children": [c.as_doc() for c in await service.children_of(session, task.id)]}
 
 
 @api.post("/tasks", summary="Dispatch a task to a unit (下达)", body=schemas.TASK_CREATE, response=schemas.TASK,
@@ -44,7 +46,20 @@ async def list_tasks(ctx: Ctx) -> Reply:
     return Reply(200, [r.as_doc() for r in rows])
 
 
-@api.get("/tasks/{id}", summary="One task with its feedback", response=schemas.TASK)
+@api.get("/tasks/stats", summary="Per unit: tasks dispatched, signed for, done, returned, open, overdue; mean times",
+         response=schemas.STATS,
+         query={"from": {"type": "string", "format": "date-time"}, "to": {"type": "string", "format": "date-time"},
+                "exercise": {"type": "boolean", "default": False}})
+async def stats(ctx: Ctx) -> Reply:
+    end = datetime.fromisoformat(ctx.query["to"].replace("Z", "+00:00")) if "to" in ctx.query else utcnow()
+    start = (datetime.fromisoformat(ctx.query["from"].replace("Z", "+00:00")) if "from" in ctx.query
+             else end - timedelta(days=30))
+    async with ctx.db.read() as session:
+        return Reply(200, await service.stats(session, ctx.principal, start=start, end=end,
+                                              exercise=ctx.query["exercise"]))
+
+
+@api.get("/tasks/{id}", summary="One task with its feedback and the tasks it was handed on as", response=schemas.TASK)
 async def get_task(ctx: Ctx) -> Reply:
     async with ctx.db.read() as session:
         return Reply(200, await _full(session, await service.get_visible(session, ctx.principal, ctx.path["id"])))
@@ -87,6 +102,16 @@ async def verify(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
 async def return_task(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     task = await service.return_(uow, by=ctx.principal, task_id=ctx.path["id"], reason=body["reason"])
     return Reply(200, await _full(uow.session, task))
+
+
+@api.post("/tasks/{id}/redispatch", summary="Hand the task, or a part of it, on to one of my units (转派)",
+          body=schemas.REDISPATCH, response=schemas.TASK, creates=True, permission="task.dispatch")
+async def redispatch(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
+    due = datetime.fromisoformat(body["due_at"].replace("Z", "+00:00")) if "due_at" in body else None
+    child = await service.redispatch(uow, by=ctx.principal, task_id=ctx.path["id"], unit=body["unit"],
+                                     title=body.get("title"), instructions=body.get("instructions"),
+                                     ack_minutes=body.get("ack_minutes", 30), due_at=due)
+    return Reply(201, await _full(uow.session, child))
 
 
 @api.post("/tasks/{id}/cancel", summary="Cancel it (撤销), with a reason; the record stays", body=schemas.REASON,

@@ -57,3 +57,15 @@ TASK: dict[str, Any] = {
 }
 TASK_LIST: dict[str, Any] = {"title": "TaskList", "type": "array", "items": TASK}
 FEEDBACK_DOC: dict[str, Any] = {"title": "TaskFeedbackEntry", "type": "object", "required": ["id", "task_id"]}
+REDISPATCH: dict[str, Any] = {
+    "title": "TaskRedispatch", "type": "object", "additionalProperties": False, "required": ["unit"],
+    "properties": {"unit": {"type": "string", "minLength": 1, "maxLength": 32,
+                            "description": "one of my own units or teams"},
+                   "title": {"type": "string", "minLength": 1, "maxLength": 200},
+                   "instructions": {"type": "string", "maxLength": 8000},
+                   "ack_minutes": {"type": "integer", "minimum": 1, "maximum": 1440, "default": 30},
+                   "due_at": DATETIME},
+    "examples": [{"unit": "360702-T01", "instructions": "由综合应急救援大队负责沙石镇埠头村片区，逐户核查。",
+                  "ack_minutes": 10}],
+}
+STATS: dict[str, Any] = {"title": "TaskStats", "type": "array", "items": {"type": "object", "required": ["unit"]}}

@@ -26,10 +26,14 @@ from core.problems import forbidden, invalid, not_found
 from core.states import next_state
 from core.timers import service as timers
 from core.units.models import JURISDICTION_KINDS, Unit
-from core.units.paths import path_of
+from core.units.paths import ancestors_from_path, path_of
+from duty.rosters import resolver
+from duty.rules import service as rules
 
 ACK_TIMER = "command.task.ack"
 DUE_TIMER = "command.task.due"
+REMIND_TIMER = "command.task.remind"
+ESCALATE_TIMER = "command.task.escalate"
 
 
 def visible(by: Principal) -> Any:
@@ -121,6 +125,7 @@ async def dispatch_many(uow: UnitOfWork, *, by: Principal, incident: Incident | 
     involved = {u.unit_code for u in await incidents.involved_units(session, incident.id)} if incident else set()
     now = utcnow()
     out = []
+    remind_before: dict[str, int] = {}
     for spec in items:
         if spec.priority not in PRIORITIES:
             raise invalid("/priority", f"unknown priority {spec.priority}")
@@ -147,10 +152,57 @@ async def dispatch_many(uow: UnitOfWork, *, by: Principal, incident: Incident | 
         timers.create(uow, kind=ACK_TIMER, ref=task.id, due_at=now + timedelta(minutes=spec.ack_minutes))
         if spec.due_at is not None:
             timers.create(uow, kind=DUE_TIMER, ref=task.id, due_at=spec.due_at)
+            remind_at = spec.due_at - timedelta(minutes=remind_before.setdefault(
+                spec.unit, int(await rules.value(session, spec.unit, "task_remind_before_min"))))
+            if remind_at > now:
+                timers.create(uow, kind=REMIND_TIMER, ref=task.id, due_at=remind_at)
         await emit(uow, task, "task.dispatched")
         out.append(task)
     await session.flush()
     return out
+
+
+async def redispatch(uow: UnitOfWork, *, by: Principal, task_id: str, unit: str, title: str | None = None,
+                     instructions: str | None = None, ack_minutes: int = 30,
+                     due_at: datetime | None = None) -> Task:
+    """转派: the unit a task is addressed to hands it, or a part of it, to one of its own units or
+    teams. The child is a task like any other; the parent's progress follows its children's."""
+    parent = await _as_assignee(uow, by, task_id)
+    if parent.status not in ("dispatched", "acknowledged", "in_progress"):
+        raise invalid("/", f"a task that is {parent.status} is not handed on")
+    target = await uow.session.get(Unit, unit)
+    if target is None or not target.path.startswith(parent.unit_path) or target.code == parent.unit_code:
+        raise invalid("/unit", f"{unit} is not a unit under {parent.unit_code}")
+    await _signed_for(uow, by, parent)
+    if parent.due_at is not None and due_at is not None and due_at > parent.due_at:
+        raise invalid("/due_at", "a part cannot be due after the whole")
+    incident = await uow.session.get(Incident, parent.incident_id) if parent.incident_id else None
+    [child] = await dispatch_many(uow, by=by, incident=incident, exercise=parent.exercise, items=[TaskSpec(
+        unit=unit, title=title or parent.title, instructions=instructions if instructions is not None
+        else parent.instructions, priority=parent.priority, ack_minutes=ack_minutes, due_at=due_at or parent.due_at,
+        address=parent.address, lat=parent.lat, lon=parent.lon, source="redispatch", source_id=parent.id,
+        source_ref={"parent_id": parent.id}, group_name=parent.group_name, parent_id=parent.id)])
+    await emit(uow, parent, "task.redispatched", {"child": child.as_doc()})
+    return child
+
+
+async def children_of(session: AsyncSession, task_id: str) -> list[Task]:
+    stmt = select(Task).where(Task.parent_id == task_id).order_by(Task.created_at)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def _roll_up(uow: UnitOfWork, child: Task) -> None:
+    """A child's progress changed: the parent's is the mean of its live children's (done = 100;
+    cancelled and obsolete ones do not count), up the tree."""
+    parent = await uow.session.get(Task, child.parent_id) if child.parent_id else None
+    while parent is not None and parent.status in OPEN:
+        kids = [k for k in await children_of(uow.session, parent.id) if k.status not in ("cancelled", "obsolete")]
+        if kids:
+            done = sum(1 for k in kids if k.status == "done")
+            parent.progress = round(sum(100 if k.status == "done" else k.progress for k in kids) / len(kids))
+            parent.updated_at = utcnow()
+            await emit(uow, parent, "task.rolled_up", {"children": len(kids), "done": done})
+        parent = await uow.session.get(Task, parent.parent_id) if parent.parent_id else None
 
 
 async def _move(uow: UnitOfWork, task: Task, action: str) -> str:
@@ -217,6 +269,7 @@ async def feedback(uow: UnitOfWork, *, by: Principal, task_id: str, text: str, p
     row = await _feedback_row(uow, by=by, task=task, kind="progress", text=text, progress=progress, facts=facts,
                               lat=lat, lon=lon, attachment_ids=attachment_ids)
     await emit(uow, task, "task.feedback", {"feedback": row.as_doc()})
+    await _roll_up(uow, task)
     return task, row
 
 
@@ -231,6 +284,7 @@ async def complete(uow: UnitOfWork, *, by: Principal, task_id: str, text: str, f
     task.completed_at = utcnow()
     await timers.cancel(uow, kind=DUE_TIMER, ref=task.id)
     await emit(uow, task, "task.completed", {"feedback": row.as_doc()})
+    await _roll_up(uow, task)
     return task, row
 
 
@@ -239,6 +293,7 @@ async def verify(uow: UnitOfWork, *, by: Principal, task_id: str) -> Task:
     await _move(uow, task, "verify")
     task.verified_at = task.closed_at = utcnow()
     await emit(uow, task, "task.verified")
+    await _roll_up(uow, task)
     return task
 
 
@@ -274,9 +329,13 @@ async def close(uow: UnitOfWork, task: Task, *, action: str, reason: str) -> Non
     """Cancel or make obsolete (the response no longer needs it); the record stays."""
     before = await _move(uow, task, action)
     task.closed_reason, task.closed_at = reason, utcnow()
-    await timers.cancel(uow, kind=ACK_TIMER, ref=task.id)
-    await timers.cancel(uow, kind=DUE_TIMER, ref=task.id)
+    for kind in (ACK_TIMER, DUE_TIMER, REMIND_TIMER, ESCALATE_TIMER):
+        await timers.cancel(uow, kind=kind, ref=task.id)
     await emit(uow, task, f"task.{task.status}", {"from": before, "reason": reason})
+    for kid in await children_of(uow.session, task.id):  # what was handed on goes with it
+        if kid.status in OPEN:
+            await close(uow, kid, action=action, reason=reason)
+    await _roll_up(uow, task)
 
 
 async def finish(uow: UnitOfWork, *, by: Principal, task: Task, text: str) -> None:
@@ -348,14 +407,78 @@ async def list_visible(session: AsyncSession, by: Principal, *, unit: str | None
     return list((await session.execute(stmt.order_by(Task.created_at.desc()).limit(limit))).scalars())
 
 
+async def _holder(session: AsyncSession, unit: str, post: str) -> dict[str, Any]:
+    """Who holds `post` of the duty room responsible for `unit` now (a team's: its jurisdiction's)."""
+    for code in reversed(ancestors_from_path(await path_of(session, unit))):
+        held = {h["post"]: h for h in await resolver.holders_at(session, unit=code, at=utcnow())}
+        if held:
+            h = held.get(post) or held.get("leader") or {}
+            holder = h.get("holder") or {}
+            return {"to_unit": code, "to_post": h.get("post", post), "to_name": holder.get("name"),
+                    "to_phone": holder.get("phone")}
+    return {"to_unit": unit, "to_post": post, "to_name": None, "to_phone": None}
+
+
+async def _step(uow: UnitOfWork, task: Task, *, step: str, type: str, unit: str, post: str) -> None:
+    """One rung of the ladder: journaled with whom it goes to, and kept on the task."""
+    rung = {"step": step, "at": utcnow().isoformat(), **await _holder(uow.session, unit, post)}
+    task.escalations = [*task.escalations, rung]
+    await emit(uow, task, type, {"escalation": rung})
+
+
 async def on_timer(uow: UnitOfWork, *, task_id: str, kind: str) -> None:
-    """An ignored task: still not signed for, or still open past its deadline. The event reaches
-    the assignee unit and every unit above it, so its duty leader's and the dispatcher's consoles
-    show it."""
-    task = await uow.session.get(Task, task_id)
+    """The escalation ladder (each step's delay is a duty rule of the assignee's jurisdiction):
+    1. before the deadline, a reminder to the assignee;
+    2. not signed for in its window, or still open at its deadline: to the assignee's duty leader;
+    3. still so a while later: to the dispatching unit's duty chief.
+    Each event reaches the assignee's and the dispatcher's units and all above them."""
+    session = uow.session
+    task = await session.get(Task, task_id)
     if task is None or task.status not in OPEN:
         return
-    if kind == ACK_TIMER and task.status == "dispatched":
-        await emit(uow, task, "task.ack_overdue")
-    elif kind == DUE_TIMER and task.status != "feedback_submitted":
-        await emit(uow, task, "task.overdue")
+    late_ack = task.status == "dispatched" and task.ack_due_at is not None and task.ack_due_at <= utcnow()
+    late_due = task.status != "feedback_submitted" and task.due_at is not None and task.due_at <= utcnow()
+    if kind == REMIND_TIMER and task.status != "feedback_submitted":
+        await _step(uow, task, step="remind", type="task.due_soon", unit=task.unit_code, post="chief")
+    elif kind == ACK_TIMER and late_ack:
+        await _step(uow, task, step="assignee_leader", type="task.ack_overdue", unit=task.unit_code, post="leader")
+    elif kind == DUE_TIMER and late_due:
+        await _step(uow, task, step="assignee_leader", type="task.overdue", unit=task.unit_code, post="leader")
+    elif kind == ESCALATE_TIMER and (late_ack or late_due):
+        await _step(uow, task, step="dispatcher_chief", type="task.escalated", unit=task.from_unit, post="chief")
+        return
+    else:
+        return
+    if kind in (ACK_TIMER, DUE_TIMER) and not any(r["step"] == "dispatcher_chief" for r in task.escalations):
+        after = int(await rules.value(session, task.unit_code, "task_escalate_after_min"))
+        await timers.schedule(uow, kind=ESCALATE_TIMER, ref=task.id, due_at=utcnow() + timedelta(minutes=after))
+
+
+async def stats(session: AsyncSession, by: Principal, *, start: datetime, end: datetime,
+                exercise: bool = False) -> list[dict[str, Any]]:
+    """Per assignee unit, tasks dispatched in [start, end): how many, signed for, done, returned,
+    still open and overdue, and the mean minutes to sign for and to report done."""
+    rows = list((await session.execute(select(Task).where(
+        visible(by), Task.exercise == exercise, Task.dispatched_at >= start, Task.dispatched_at < end))).scalars())
+    now = utcnow()
+    per: dict[str, list[Task]] = {}
+    for t in rows:
+        per.setdefault(t.unit_code, []).append(t)
+
+    def mean_minutes(pairs: list[tuple[datetime | None, datetime | None]]) -> float | None:
+        spans = [(b - a).total_seconds() / 60 for a, b in pairs if a is not None and b is not None]
+        return round(sum(spans) / len(spans), 1) if spans else None
+
+    out = []
+    for unit, ts in sorted(per.items()):
+        out.append({"unit": unit, "dispatched": len(ts),
+                    "acknowledged": sum(1 for t in ts if t.acknowledged_at is not None),
+                    "done": sum(1 for t in ts if t.status == "done"),
+                    "returns": sum(t.returns for t in ts),
+                    "open": sum(1 for t in ts if t.status in OPEN),
+                    "overdue": sum(1 for t in ts if t.status in OPEN and t.status != "feedback_submitted"
+                                   and t.due_at is not None and t.due_at < now),
+                    "ack_late": sum(1 for t in ts if (t.acknowledged_at or now) > (t.ack_due_at or now)),
+                    "minutes_to_acknowledge": mean_minutes([(t.dispatched_at, t.acknowledged_at) for t in ts]),
+                    "minutes_to_complete": mean_minutes([(t.dispatched_at, t.completed_at) for t in ts])})
+    return out

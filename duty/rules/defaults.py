@@ -42,6 +42,17 @@ DUTY_RULE_DEFAULTS: dict[str, dict[str, Any]] = {
         "label": ("通知签收时限（分钟）", "Notice sign-for window (min)"),
         "source": "[P]",
     },
+    "task_remind_before_min": {
+        "value": 15,
+        "label": ("任务到期前提醒承办单位（分钟）", "Remind the assignee before a task's deadline (min)"),
+        "source": "[P] escalation ladder, step 1",
+    },
+    "task_escalate_after_min": {
+        "value": 30,
+        "label": ("任务超时报带班领导后再报下达单位值班长（分钟）",
+                  "After the assignee's duty leader, escalate to the dispatcher's duty chief (min)"),
+        "source": "[P] escalation ladder, steps 2–3",
+    },
     "hours_limit_month": {
         "value": 216,
         "label": ("每人每月值班时长上限（小时）", "Duty hours per person per month, at most"),

@@ -27,6 +27,8 @@ RULE_VALUES: dict[str, Any] = {
     "handover_grace_min": {"type": "integer", "minimum": 1, "maximum": 720},
     "notice_signfor_min": {"type": "integer", "minimum": 1, "maximum": 10080},
     "hours_limit_month": {"type": "integer", "minimum": 24, "maximum": 744},
+    "task_remind_before_min": {"type": "integer", "minimum": 1, "maximum": 1440},
+    "task_escalate_after_min": {"type": "integer", "minimum": 1, "maximum": 1440},
 }
 
 RULES_UPDATE: dict[str, Any] = {

@@ -133,6 +133,7 @@ def upgrade() -> None:
     sa.Column('returns', sa.Integer(), nullable=False),
     sa.Column('closed_reason', sa.Text(), nullable=False),
     sa.Column('attachments', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('escalations', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('exercise', sa.Boolean(), nullable=False),
     sa.Column('dispatched_by', sa.String(length=32), nullable=False),
     sa.Column('dispatched_by_name', sa.String(length=80), nullable=False),
