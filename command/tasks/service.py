@@ -282,7 +282,8 @@ async def complete(uow: UnitOfWork, *, by: Principal, task_id: str, text: str, f
     row = await _feedback_row(uow, by=by, task=task, kind="complete", text=text, progress=100, facts=facts, lat=lat,
                               lon=lon, attachment_ids=attachment_ids)
     task.completed_at = utcnow()
-    await timers.cancel(uow, kind=DUE_TIMER, ref=task.id)
+    for kind in (DUE_TIMER, REMIND_TIMER, ESCALATE_TIMER):  # done on the assignee's side: nothing to chase
+        await timers.cancel(uow, kind=kind, ref=task.id)
     await emit(uow, task, "task.completed", {"feedback": row.as_doc()})
     await _roll_up(uow, task)
     return task, row
@@ -363,6 +364,12 @@ async def move_deadline(uow: UnitOfWork, task: Task, *, due_at: datetime, reason
     task.due_at, task.updated_at = due_at, utcnow()
     if task.status != "feedback_submitted":
         await timers.schedule(uow, kind=DUE_TIMER, ref=task.id, due_at=due_at)
+        remind_at = due_at - timedelta(minutes=int(await rules.value(uow.session, task.unit_code,
+                                                                     "task_remind_before_min")))
+        if remind_at > utcnow():
+            await timers.schedule(uow, kind=REMIND_TIMER, ref=task.id, due_at=remind_at)
+        else:
+            await timers.cancel(uow, kind=REMIND_TIMER, ref=task.id)
     await emit(uow, task, "task.deadline_moved", {"from": before.isoformat() if before else None,
                                                   "to": due_at.isoformat(), "reason": reason})
 
@@ -446,10 +453,14 @@ async def on_timer(uow: UnitOfWork, *, task_id: str, kind: str) -> None:
         await _step(uow, task, step="assignee_leader", type="task.overdue", unit=task.unit_code, post="leader")
     elif kind == ESCALATE_TIMER and (late_ack or late_due):
         await _step(uow, task, step="dispatcher_chief", type="task.escalated", unit=task.from_unit, post="chief")
+        task.escalations = [*task.escalations[:-1], {**task.escalations[-1], "cause": "ack" if late_ack else "due"}]
         return
     else:
         return
-    if kind in (ACK_TIMER, DUE_TIMER) and not any(r["step"] == "dispatcher_chief" for r in task.escalations):
+    cause = "ack" if kind == ACK_TIMER else "due"
+    task.escalations = [*task.escalations[:-1], {**task.escalations[-1], "cause": cause}]
+    if kind in (ACK_TIMER, DUE_TIMER) and not any(r["step"] == "dispatcher_chief" and r.get("cause") == cause
+                                                  for r in task.escalations):
         after = int(await rules.value(session, task.unit_code, "task_escalate_after_min"))
         await timers.schedule(uow, kind=ESCALATE_TIMER, ref=task.id, due_at=utcnow() + timedelta(minutes=after))
 
