@@ -14,3 +14,5 @@ grant("integration", "intake.create")
 for _role in ("commander", "dispatcher", "duty_leader", "duty_officer"):
     grant(_role, "task.dispatch", "task.work")
 grant("team_member", "task.work")
+grant("commander", "consult.convene")
+grant("duty_leader", "consult.convene")

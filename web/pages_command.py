@@ -12,6 +12,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from command.categories.tree import CATEGORIES, FACTS, GRADES
+from command.consultations.models import KINDS as CS_KINDS
+from command.consultations.models import STATUS_LABELS as CS_STATUS_LABELS
 from command.incidents.models import ENTRY_KINDS
 from command.intake.models import SOURCES
 from command.reports import service as reports
@@ -79,6 +81,16 @@ async def incident(request: Request, principal: Principal) -> Response:
 
 
 @signed_in_page
+async def consultations(request: Request, principal: Principal) -> Response:
+    i = 0 if _lang(request, principal) == "zh" else 1
+    return await _page(request, principal, "consultations.html", consultation_id=request.path_params.get("id"),
+                       cs_kinds={k: v[i] for k, v in CS_KINDS.items()},
+                       cs_statuses={k: v[i] for k, v in CS_STATUS_LABELS.items()},
+                       task_statuses={k: v[i] for k, v in TASK_STATUS_LABELS.items()},
+                       can_convene=principal.can("consult.convene"))
+
+
+@signed_in_page
 async def inbox(request: Request, principal: Principal) -> Response:
     return await _page(request, principal, "inbox.html")
 
@@ -117,4 +129,5 @@ async def report_print(request: Request, principal: Principal) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [Route("/intake", intake), Route("/incidents", incidents), Route("/incidents/{id}", incident),
-            Route("/reports/inbox", inbox), Route("/reports/{id}/print", report_print)]
+            Route("/reports/inbox", inbox), Route("/reports/{id}/print", report_print),
+            Route("/consultations", consultations), Route("/consultations/{id}", consultations)]

@@ -46,7 +46,7 @@ function card(kind, title, deadline, actions, extra, cls = "") {
 }
 
 async function loadTodo() {
-  const [rollcalls, inbox, today, handovers, swaps, owed, tasks] = await Promise.all([
+  const [rollcalls, inbox, today, handovers, swaps, owed, tasks, consultations] = await Promise.all([
     api("/api/v1/rollcalls?pending=true"),
     api("/api/v1/notices"),
     api(`/api/v1/duty/daily-reports/today?unit=${unit}`),
@@ -54,6 +54,7 @@ async function loadTodo() {
     api(`/api/v1/duty/swaps?unit=${unit}&status=requested`),
     api(`/api/v1/reports/owed?unit=${unit}`).catch(() => []),
     api(`/api/v1/tasks?unit=${unit}&open=true`).catch(() => []),
+    api("/api/v1/consultations").catch(() => []),
   ]);
   const items = [];
   for (const rc of rollcalls) {
@@ -122,6 +123,15 @@ async function loadTodo() {
     items.push({ at: t.status === "dispatched" ? t.ack_due_at : t.due_at, node: card("task", `${ui("duty.task")} · ${t.title}`,
       t.status === "dispatched" ? t.ack_due_at : t.due_at, [...sign, el("a", { class: "secondary button", href: `/tasks#task-${t.id}` }, ui("duty.open_task"))],
       el("p", { class: "small muted" }, [t.group_name, t.dispatched_by_name, t.instructions].filter(Boolean).join(" · "))) });
+  }
+  for (const c of consultations.filter((x) => ["scheduled", "in_session"].includes(x.status)
+    && x.invitees.some((i) => i.unit === unit && !i.attended))) {
+    // A consultation this duty room is invited to: check in here, take part on its page.
+    items.push({ at: c.starts_at, node: card("consultation", `${ui("duty.consultation")} · ${c.title}`, c.starts_at,
+      [el("button", { class: "primary big", "data-action": "attend", onclick: () =>
+        act(async () => { await api(`/api/v1/consultations/${c.id}/attend`, { method: "POST", body: {} }); await loadTodo(); }, ui("duty.done")) }, ui("duty.attend")),
+      el("a", { class: "secondary button", href: `/consultations/${c.id}` }, ui("duty.open_task"))],
+      el("p", { class: "small muted" }, [c.place, c.agenda].filter(Boolean).join(" · "))) });
   }
   items.sort((a, b) => (b.node.dataset.kind === "rollcall") - (a.node.dataset.kind === "rollcall") || new Date(a.at) - new Date(b.at));
   todo.replaceChildren(...items.map((i) => i.node));
@@ -284,7 +294,7 @@ const reloadLog = debounce(() => loadLog().catch(() => {}));
 function onEvent(ev) {
   const t = ev.type;
   if (t.startsWith("duty.rollcall") || t.startsWith("duty.notice") || t.startsWith("duty.daily_report")
-    || t.startsWith("report.") || t.startsWith("task.") || t === "incident.created" || t === "incident.closed") reloadTodo();
+    || t.startsWith("report.") || t.startsWith("task.") || t.startsWith("consultation.") || t === "incident.created" || t === "incident.closed") reloadTodo();
   if (t.startsWith("duty.handover")) { reloadHandover(); reloadTodo(); }
   if (t.startsWith("duty.roster") || t.startsWith("duty.override") || t.startsWith("duty.swap")) { reloadHolders(); reloadTodo(); }
   if (t.startsWith("duty.log")) reloadLog();

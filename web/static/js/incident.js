@@ -242,6 +242,7 @@ async function loadIncident() {
 
 const reload = debounce(() => loadIncident().catch(() => {}));
 tickDeadlines(document.getElementById("reports-card"));
+document.getElementById("consult-link").href = `/consultations?incident=${id}${page.exercise ? "&exercise=1" : ""}`;
 const reloadResponse = debounce(() => loadResponse().catch(() => {}));
 async function loadAll() {
   const h = await journalHead(api);
