@@ -1,5 +1,6 @@
-"""Task pages: the county terminal (县级终端) — tasks addressed to my unit, sign-for and feedback —
-and the dispatcher's board. Page scripts load over the API and stay live over /ws."""
+"""Task pages: the county terminal (县级终端) — tasks addressed to my unit, sign-for, feedback and
+转派 to my own units and teams — the dispatcher's board, and per-unit figures (统计). Page scripts
+load over the API and stay live over /ws."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ async def tasks(request: Request, principal: Principal) -> Response:
                 break
             above.append(unit)
             code = unit.parent_code
-    names = {u.code: {"name": u.name, "name_en": u.name_en, "kind": u.kind}
+    # With where each sits in the tree: 转派 goes to units under the task's own unit.
+    names = {u.code: {"name": u.name, "name_en": u.name_en, "kind": u.kind, "parent": u.parent_code, "path": u.path}
              for u in [*above, *visible.values()]}
     page["can"] = {**page["can"], "task.dispatch": principal.can("task.dispatch"),
                    "task.work": principal.can("task.work")}

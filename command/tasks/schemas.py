@@ -23,7 +23,7 @@ TASK_CREATE: dict[str, Any] = {
         "lon": {"type": "number", "minimum": -180, "maximum": 180},
         "attachments": ATTACHMENT_IDS,
     },
-    "examples": [{"unit": "360702-T01", "title": "核查沙河镇低洼村庄人员转移情况",
+    "examples": [{"unit": "360702", "title": "核查沙河镇低洼村庄人员转移情况",
                   "instructions": "逐户核查转移到位情况，重点关注独居老人，2 小时内反馈。", "priority": "urgent",
                   "ack_minutes": 15}],
 }

@@ -429,7 +429,7 @@ async def _holder(session: AsyncSession, unit: str, post: str) -> dict[str, Any]
 async def _step(uow: UnitOfWork, task: Task, *, step: str, type: str, unit: str, post: str) -> None:
     """One rung of the ladder: journaled with whom it goes to, and kept on the task."""
     rung = {"step": step, "at": utcnow().isoformat(), **await _holder(uow.session, unit, post)}
-    task.escalations = [*task.escalations, rung]
+    task.escalations, task.updated_at = [*task.escalations, rung], utcnow()
     await emit(uow, task, type, {"escalation": rung})
 
 
@@ -485,6 +485,7 @@ async def stats(session: AsyncSession, by: Principal, *, start: datetime, end: d
         out.append({"unit": unit, "dispatched": len(ts),
                     "acknowledged": sum(1 for t in ts if t.acknowledged_at is not None),
                     "done": sum(1 for t in ts if t.status == "done"),
+                    "completed": sum(1 for t in ts if t.completed_at is not None),
                     "returns": sum(t.returns for t in ts),
                     "open": sum(1 for t in ts if t.status in OPEN),
                     "overdue": sum(1 for t in ts if t.status in OPEN and t.status != "feedback_submitted"

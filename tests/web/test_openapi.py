@@ -77,6 +77,8 @@ ID_FIELDS = {("POST /api/v1/plans", "/api/v1/plans/{id}"): "plan_id"}
 # Routes whose example only its intended role may send as it stands (e.g. approving is for the leader,
 # accepting a handover for the incoming holder or the leader).
 CALLER_OVERRIDES = {
+    "POST /api/v1/tasks": "commander.360700",  # the city dispatches to a county, which then works it
+    "POST /api/v1/tasks/{id}/cancel": "commander.360700",
     "POST /api/v1/duty/swaps/{id}/decide": "lead.360702",
     "POST /api/v1/duty/handovers/{id}/accept": "lead.360702",
     "POST /api/v1/duty/handovers/{id}/items/{item}/accept": "lead.360702",
@@ -304,6 +306,9 @@ KNOWN_UNUSABLE: dict[str, str] = {
                                                "the incident's place and category is needed (422)",
     "POST /api/v1/tasks/{id}/return": "returns a task reported done; the task this test makes is only dispatched (409)",
     "POST /api/v1/tasks/{id}/feedback/{fid}/facts": "needs a feedback entry carrying figures; no route makes one alone",
+    "POST /api/v1/consultations/{id}/entries": "opinions are recorded once the convenor has opened the session (422)",
+    "POST /api/v1/consultations/{id}/attend": "the caller's unit must be invited; the example consultation invites the "
+                                              "county's teams, which have no users of their own (403)",
 }
 
 

@@ -1,8 +1,11 @@
 // The task page. For the county duty officer (交办我单位的任务): what to sign for first, with the
 // time left counting down; one thumb-sized 签收; feedback in place with text, progress, figures,
-// camera photos and, if the phone gives it, the location. For the dispatcher (我单位下达的任务):
-// counts by status, filters, 核验通过 / 退回 / 撤销 and the figures to accept. Everything reloads
-// (debounced) on task.* events, keeping open forms, focus and the reader's place.
+// camera photos and, if the phone gives it, the location; 转派 to one of its own units or teams,
+// whose tasks then show under the one they came from. For the dispatcher (我单位下达的任务):
+// counts by status, filters, 核验通过 / 退回 / 撤销 and the figures to accept. On every card, the
+// escalation ladder's rungs taken (已报 章贡区 带班领导 张三 · 14:05). 统计: per unit, for today,
+// 7 or 30 days in the unit's zone. Everything reloads (debounced) on task.* events, keeping open
+// forms, focus and the reader's place.
 import { Live } from "./live.js";
 import { api, bindLiveState, formatTime, page, shortTime, ui } from "./common.js";
 import { colon, debounce, dueState, el, journalHead, paren, tickDeadlines, toast, uploadFile } from "./dom.js";
@@ -14,6 +17,9 @@ const OPEN = new Set(page.open_statuses);
 const PRIO = Object.fromEntries(page.priorities.map((p, i) => [p, i]));
 const STATUSES = ["dispatched", "acknowledged", "in_progress", "feedback_submitted", "done", "cancelled", "obsolete"];
 const WORKING = new Set(["acknowledged", "in_progress"]);
+const REDISPATCHABLE = new Set(["dispatched", "acknowledged", "in_progress"]);  // as the service allows
+const STAT_KEYS = ["dispatched", "acknowledged", "done", "returns", "open", "overdue", "ack_late",
+  "minutes_to_acknowledge", "minutes_to_complete"];
 const q = page.exercise ? "?exercise=true" : "";
 
 let tasks = [];              // every task this user may see (list documents)
@@ -46,6 +52,65 @@ const lastReturn = (t) => {
   return fb.length && fb[fb.length - 1].kind === "return" ? fb[fb.length - 1] : null;
 };
 const pendingFigures = (t) => feedbackOf(t).filter((f) => f.facts_status === "pending");
+const rungs = (t) => t.escalations || [];
+const signature = (t) => `${t.status}|${t.updated_at}|${rungs(t).length}`;
+
+/** The tasks this one was handed on as (转派), oldest first: from the list, else from its details. */
+function childrenOf(t) {
+  const listed = tasks.filter((c) => c.parent_id === t.id);
+  const known = new Set(listed.map((c) => c.id));
+  const fetched = (details.get(t.id)?.doc.children || []).filter((c) => !known.has(c.id));
+  return [...listed, ...fetched].sort((a, b) => ms(a.created_at) - ms(b.created_at));
+}
+
+/** Units under the task's own unit (its townships, agencies and teams): where 转派 may send it. */
+function redispatchTargets(t) {
+  const base = unitOf(t.unit)?.path;
+  if (!base) return [];
+  return Object.entries(page.task_units || {})
+    .filter(([code, u]) => code !== t.unit && u.path && u.path.startsWith(base))
+    .map(([code, u]) => ({ code, ...u }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+const mayRedispatch = (t) => mayWork(t) && can["task.dispatch"] && REDISPATCHABLE.has(t.status) && redispatchTargets(t).length > 0;
+
+/** Whether a rung of the ladder still says something about now: an open task not yet reported
+ * done, and (for a rung about signing for) not signed for since. */
+function rungLive(t, r) {
+  if (!OPEN.has(t.status) || t.status === "feedback_submitted") return false;
+  return t.status === "dispatched" || !t.acknowledged_at || ms(r.at) > ms(t.acknowledged_at);
+}
+/** Reported up the ladder (to a duty leader or chief) and still late: sorts with the overdue. */
+const escalated = (t) => rungs(t).some((r) => r.step !== "remind" && rungLive(t, r));
+
+/** A fresh Idempotency-Key (crypto.randomUUID needs a secure context; duty networks may be plain http). */
+function newKey() {
+  if (crypto.randomUUID && window.isSecureContext) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+// Wall-clock time in the unit's zone (page.tz), both ways: for the due input and the stats period.
+function zoned(date) {
+  const [d, t] = formatTime(date.toISOString(), undefined, true).split(" ");
+  const [y, m, day] = d.split("-").map(Number);
+  const [h, mi, sec] = t.split(":").map(Number);
+  return { y, m, d: day, h, mi, s: sec };
+}
+function fromZoned(y, m, d, h = 0, mi = 0) {
+  const want = Date.UTC(y, m - 1, d, h, mi);
+  let guess = want;
+  for (let i = 0; i < 2; i += 1) {
+    const p = zoned(new Date(guess));
+    guess += want - Date.UTC(p.y, p.m - 1, p.d, p.h, p.mi, p.s);
+  }
+  return new Date(guess);
+}
+const wallInput = (iso) => formatTime(iso).replace(" ", "T");  // for <input type="datetime-local">
+function wallToIso(value) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value);
+  return m ? fromZoned(+m[1], +m[2], +m[3], +m[4], +m[5]).toISOString() : null;
+}
 
 /** Progress as the assignee last reported it: a completion that was returned (退回) is no longer 100%. */
 function progressOf(t) {
@@ -80,14 +145,14 @@ function rank(kind, t) {
   if (!OPEN.has(t.status)) return [9, -ms(t.closed_at || t.updated_at)];
   if (kind === "inbox") {
     if (t.status === "dispatched" || t.status === "draft") return [0, ms(t.ack_due_at)];
-    if (isOverdue(t, now)) return [1, ms(t.due_at)];
+    if (isOverdue(t, now) || escalated(t)) return [1, ms(t.due_at)];
     if (lastReturn(t)) return [2, ms(t.due_at)];
     if (t.status === "feedback_submitted") return [4, ms(t.completed_at)];
     return [3, ms(t.due_at)];
   }
   if (t.status === "feedback_submitted") return [0, ms(t.completed_at)];
   if (pendingFigures(t).length) return [1, ms(t.updated_at)];
-  if (isOverdue(t, now)) return [2, t.status === "dispatched" ? ms(t.ack_due_at) : ms(t.due_at)];
+  if (isOverdue(t, now) || escalated(t)) return [2, t.status === "dispatched" ? ms(t.ack_due_at) : ms(t.due_at)];
   if (t.status === "dispatched") return [3, ms(t.ack_due_at)];
   return [4, ms(t.due_at)];
 }
@@ -116,7 +181,7 @@ async function act(fn, okText) {
 
 /** Take a task document an action returned, so the screen changes at once (the event follows). */
 function apply(doc) {
-  const { feedback, ...task } = doc;
+  const { feedback, children, ...task } = doc;
   const i = tasks.findIndex((t) => t.id === task.id);
   if (i >= 0) tasks[i] = task; else tasks.unshift(task);
   if (feedback) details.set(task.id, { updated_at: task.updated_at, doc });
@@ -198,6 +263,69 @@ function progressBar(t) {
     el("span", { class: "pct" }, ui("task.progress_pct", { n })));
 }
 
+/** The ladder's rungs, compact and loud while they still hold: "已报 章贡区 带班领导 张三（139…）· 14:05". */
+const [parenOpen, parenClose] = paren("\u0000").split("\u0000");
+function escalationBox(t, open) {
+  const list = rungs(t);
+  if (!list.length || (!OPEN.has(t.status) && !open)) return "";
+  return el("ul", { class: "escalations", "aria-label": ui("task.escalated") }, ...list.map((r) => {
+    const postKey = `task.post.${r.to_post}`;
+    const post = ui(postKey) === postKey ? r.to_post : ui(postKey);
+    return el("li", { class: `rung r-${r.step}${rungLive(t, r) ? " live" : ""}`, dataset: { step: r.step } },
+      el("span", { class: "rung-verb" }, ui(`task.esc.${r.step}`)), " ",
+      el("span", data({ class: "rung-unit" }), unitName(r.to_unit)), " ",
+      el("span", { class: "rung-post" }, post), r.to_name ? " " : "",
+      r.to_name ? el("span", data({ class: "rung-name" }), r.to_name) : el("span", { class: "rung-none" }, ui("task.esc_unstaffed")),
+      r.to_phone ? el("span", { class: "rung-tel" }, parenOpen, el("a", data({ class: "rung-phone", href: `tel:${r.to_phone}` }), r.to_phone), parenClose) : "",
+      el("time", { class: "rung-at", datetime: r.at }, ` · ${shortTime(r.at)}`));
+  }));
+}
+
+/** Show a card in another tab (a child's in 我单位下达的任务, a parent's in 交办我单位的任务). */
+function jumpTo(kind, id) {
+  const li = cards[kind].get(id);
+  if (!li) return;
+  setTab(kind, true);
+  li.scrollIntoView({ block: "center", behavior: "smooth" });
+  li.classList.remove("arrived");
+  void li.offsetWidth;
+  li.classList.add("arrived");
+}
+
+/** What the task was handed on as: each child's unit, status, clock and progress; the parent's
+ * progress is rolled up from them by the server. */
+function childrenBox(kind, t) {
+  const kids = childrenOf(t);
+  if (!kids.length) return "";
+  const counted = kids.filter((c) => c.status !== "cancelled" && c.status !== "obsolete");
+  const done = counted.filter((c) => c.status === "done").length;
+  return el("div", { class: "children" },
+    el("p", { class: "children-head" }, el("strong", {}, ui("task.children", { n: kids.length })),
+      el("span", { class: "small muted" }, ui("task.children_done", { done, n: counted.length }))),
+    el("ul", { class: "child-list" }, ...kids.map((c) => {
+      const d = deadlineOf(c);
+      const n = c.status === "done" ? 100 : Math.max(0, Math.min(100, c.progress || 0));
+      const jump = isOutbox(c) && kind !== "outbox" && cards.outbox.has(c.id);
+      const name = jump
+        ? el("button", data({ type: "button", class: "link child-unit", "data-action": "show-child", onclick: () => jumpTo("outbox", c.id) }), unitName(c.unit))
+        : el("span", data({ class: "child-unit" }), unitName(c.unit));
+      const live = rungs(c).filter((r) => rungLive(c, r) && r.step !== "remind");
+      return el("li", { class: `child${seen !== null && !seen.has(c.id) ? " arrived" : ""}`,
+        dataset: { id: c.id, status: c.status, urgency: d ? dueState(d[1]).cls : "none" } },
+      el("div", { class: "child-head" }, name,
+        chip(`st s-${c.status}`, ui(`task.s.${c.status}`)),
+        isOverdue(c) ? chip("st s-overdue", ui("task.overdue")) : "",
+        live.length ? chip("st s-escalated", ui("task.escalated")) : ""),
+      c.title !== t.title ? el("p", data({ class: "child-title small" }), c.title) : "",
+      el("div", { class: "child-foot" },
+        d ? el("span", { class: "due small", dataset: { deadline: d[1] } }, dueState(d[1]).text) : "",
+        el("span", { class: "child-progress", title: `${ui("task.progress")} ${n}%` },
+          el("span", { class: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": n,
+            "aria-label": ui("task.progress") }, el("span", { class: "fill", style: `width:${n}%` })),
+          el("span", { class: "pct" }, ui("task.progress_pct", { n })))));
+    })));
+}
+
 /** Whether opening the card shows more than it shows closed: feedback, long instructions, a place, files. */
 function hasMore(t) {
   return t.status !== "dispatched" && t.status !== "acknowledged" && t.status !== "draft" || (t.instructions || "").length > 40
@@ -215,6 +343,7 @@ function cardBody(kind, t) {
     isOverdue(t) ? chip("st s-overdue", ui("task.overdue")) : "",
     t.returns && OPEN.has(t.status) ? chip("returned", ui("task.returned", { n: t.returns })) : "",
     t.source === "plan" ? chip("plan", ui("task.plan")) : "",
+    t.source === "redispatch" ? chip("redispatch", ui("task.source_redispatch")) : "",
     t.exercise ? chip("drill", ui("task.drill")) : "",
   ];
   const who = kind === "inbox"
@@ -225,7 +354,12 @@ function cardBody(kind, t) {
     : [el("strong", { class: "assignee" }, colon(ui("task.to")), el("span", data(), unitName(t.unit))),
       t.acknowledged_at ? el("span", data({ class: "muted" }), ui("task.signed_by", { name: t.acknowledged_by_name || "", t: shortTime(t.acknowledged_at) }))
         : t.dispatched_at ? el("time", { class: "muted", datetime: t.dispatched_at }, shortTime(t.dispatched_at)) : ""];
+  const parent = t.parent_id ? tasks.find((x) => x.id === t.parent_id) : null;
   const context = [
+    parent && (kind === "outbox" || parent.title !== t.title) ? el("span", { class: "parent-task" }, colon(ui("task.parent_task")),
+      isInbox(parent) && kind !== "inbox"
+        ? el("button", data({ type: "button", class: "link", "data-action": "show-parent", onclick: () => jumpTo("inbox", parent.id) }), parent.title)
+        : el("span", data(), parent.title)) : "",
     t.incident_id ? el("span", {}, colon(ui("task.incident")), incidentLink(t.incident_id)) : "",
     t.group_name ? el("span", {}, colon(ui("task.group")), el("span", data(), t.group_name)) : "",
   ].filter(Boolean);
@@ -238,6 +372,7 @@ function cardBody(kind, t) {
   const main = el("div", { class: "task-main" },
     el("div", { class: "task-tags" }, ...tags),
     el("h3", data({ class: "task-title" }), t.title),
+    escalationBox(t, open),
     el("p", { class: "task-meta" }, ...who),
     context.length ? el("p", { class: "task-meta" }, ...context) : "",
     ret && !open ? el("div", { class: "return-box" }, el("strong", {}, colon(ui("task.returned_reason"))),
@@ -247,12 +382,14 @@ function cardBody(kind, t) {
     t.attachments && t.attachments.length && open ? el("div", { class: "fb-photos" }, ...t.attachments.map(photo)) : "",
     !OPEN.has(t.status) && t.closed_reason ? el("p", { class: "small closed-reason" }, colon(ui("task.closed_reason")), el("span", data(), t.closed_reason)) : "",
     t.status === "feedback_submitted" && kind === "inbox" ? el("p", { class: "waiting small" }, ui("task.waiting_verify")) : "",
+    childrenBox(kind, t),
     shown.length ? el("ol", { class: "fb-list" }, ...shown.map((f) => feedbackEntry(kind, t, f))) : "",
     open && !fb.length ? el("p", { class: "small muted" }, ui("task.no_feedback")) : "",
     open || hasMore(t) ? el("button", { type: "button", class: "link small more", "aria-expanded": open ? "true" : "false", onclick: () => toggle(kind, t) },
       open ? ui("task.details_hide") : ui("task.details", { n: details.has(t.id) || ["draft", "dispatched", "acknowledged"].includes(t.status) && !t.returns ? fb.length : "…" })) : "");
   const side = el("div", { class: "task-side" }, clock(t), dueLine,
     t.status !== "dispatched" && t.status !== "draft" && OPEN.has(t.status) ? progressBar(t) : "",
+    OPEN.has(t.status) && childrenOf(t).length ? el("p", { class: "rolled-up small muted" }, ui("task.rolled_up")) : "",
     el("div", { class: "task-actions" }, ...actions(kind, t)));
   return [main, side];
 }
@@ -271,6 +408,11 @@ function actions(kind, t) {
       out.push(el("button", { type: "button", class: `${main ? "primary" : "secondary"} big${opened === "feedback" ? " pressed" : ""}`,
         "data-action": "feedback", "aria-expanded": opened === "feedback" ? "true" : "false",
         onclick: () => openPanel(kind, t, "feedback") }, ui("task.feedback")));
+    }
+    if (mayRedispatch(t)) {
+      out.push(el("button", { type: "button", class: `secondary big redispatch${opened === "redispatch" ? " pressed" : ""}`,
+        "data-action": "redispatch", "aria-expanded": opened === "redispatch" ? "true" : "false",
+        onclick: () => openPanel(kind, t, "redispatch") }, ui("task.redispatch")));
     }
   }
   if (kind === "outbox" && mayDispatch(t)) {
@@ -319,11 +461,11 @@ function openPanel(kind, t, form) {
   const key = `${kind}:${t.id}`;
   if (panels.get(key)?.dataset.form === form) { closePanel(key); return; }
   if (panels.has(key)) closePanel(key);
-  const panel = form === "feedback" ? feedbackForm(kind, t) : reasonForm(kind, t, form);
+  const panel = form === "feedback" ? feedbackForm(kind, t) : form === "redispatch" ? redispatchForm(kind, t) : reasonForm(kind, t, form);
   panel.dataset.form = form;
   panels.set(key, panel);
   render();
-  const first = panel.querySelector("textarea");
+  const first = panel.querySelector("select, textarea");
   if (first) first.focus({ preventScroll: true });
   panel.scrollIntoView({ block: "nearest", behavior: "smooth" });
 }
@@ -351,6 +493,73 @@ function reasonForm(kind, t, form) {
       apply(doc);
     }, ui(form === "return" ? "task.returned_ok" : "task.cancelled_ok"));
     if (!ok) buttons.forEach((b) => { b.disabled = false; });
+  });
+  return f;
+}
+
+/** 转派, in place: one of my units or teams, what to do (the task's title and instructions unless
+ * changed), its sign-for window and a deadline no later than the task's own. */
+function redispatchForm(kind, t) {
+  const key = `${kind}:${t.id}`;
+  let idem = newKey();  // one per form: a retried send does not hand the task on twice
+  const unit = el("select", { name: "unit", required: true },
+    el("option", { value: "" }, ui("task.redispatch_pick")),
+    ...redispatchTargets(t).map((u) => {
+      const depth = u.path.split("/").filter(Boolean).length - (unitOf(t.unit).path.split("/").filter(Boolean).length + 1);
+      return el("option", data({ value: u.code }), "\u00a0\u00a0".repeat(Math.max(0, depth)) + unitName(u.code));
+    }));
+  const title = el("input", data({ type: "text", name: "title", maxlength: 200, value: t.title, required: true }));
+  const instr = el("textarea", { name: "instructions", rows: 2, maxlength: 8000, placeholder: ui("task.redispatch_instr_ph") });
+  const ack = el("select", { name: "ack_minutes" },
+    ...[10, 15, 30, 60, 120].map((n) => el("option", { value: n, selected: n === 30 }, ui("task.minutes_n", { n }))));
+  const due = el("input", { type: "datetime-local", name: "due_at", max: t.due_at ? wallInput(t.due_at) : undefined });
+  const hint = t.due_at ? ui("task.redispatch_due_hint", { t: formatTime(t.due_at) }) : "";
+  const status = el("p", { class: "form-status small", "aria-live": "polite" });
+  const f = el("form", { class: "task-form redispatch-form", novalidate: true },
+    el("p", { class: "form-title" }, ui("task.redispatch_title")),
+    el("label", {}, ui("task.redispatch_unit"), unit),
+    el("label", {}, ui("task.redispatch_task"), title),
+    el("label", {}, ui("task.redispatch_instr"), instr),
+    el("div", { class: "two" },
+      el("label", {}, ui("task.redispatch_ack"), ack),
+      el("label", {}, ui("task.redispatch_due"), due)),
+    hint ? el("p", { class: "small muted due-hint" }, hint) : "",
+    status,
+    el("div", { class: "form-buttons" },
+      el("button", { type: "submit", class: "primary big", "data-action": "redispatch-submit" }, ui("task.redispatch_submit")),
+      el("button", { type: "button", class: "secondary big", onclick: () => closePanel(key) }, ui("task.close_form"))));
+  f.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    status.textContent = "";
+    if (!unit.value) { toast(ui("task.redispatch_need_unit"), true); unit.focus(); return; }
+    const body = { unit: unit.value, ack_minutes: Number(ack.value) };
+    if (title.value.trim() && title.value.trim() !== t.title) body.title = title.value.trim();
+    if (instr.value.trim()) body.instructions = instr.value.trim();
+    if (due.value) {
+      body.due_at = wallToIso(due.value);
+      if (t.due_at && ms(body.due_at) > ms(t.due_at)) {
+        status.textContent = ui("task.redispatch_due_late", { t: formatTime(t.due_at) });
+        due.focus();
+        return;
+      }
+    }
+    const buttons = f.querySelectorAll("button, input, select, textarea");
+    buttons.forEach((b) => { b.disabled = true; });
+    status.textContent = ui("task.sending");
+    const name = unitName(body.unit);
+    const ok = await act(async () => {
+      try {
+        const child = await api(`/api/v1/tasks/${t.id}/redispatch`, { method: "POST", body, headers: { "Idempotency-Key": idem } });
+        panels.delete(key);
+        f.remove();
+        apply(child);
+        reload();  // the parent: signed for, its children
+      } catch (e) {
+        if (e.problem) idem = newKey();  // refused: a corrected send is a new request
+        throw e;
+      }
+    }, ui("task.redispatched_ok", { unit: name }));
+    if (!ok) { buttons.forEach((b) => { b.disabled = false; }); status.textContent = ""; }
   });
   return f;
 }
@@ -474,6 +683,7 @@ function card(kind, t, changed) {
   li.dataset.urgency = d ? dueState(d[1]).cls : t.status === "feedback_submitted" && kind === "outbox" ? "attention" : "none";
   li.classList.toggle("closed", !OPEN.has(t.status));
   li.classList.toggle("drill", !!t.exercise);
+  li.classList.toggle("escalated", escalated(t));
   li.firstChild.replaceChildren(...cardBody(kind, t));
   const panel = panels.get(`${kind}:${t.id}`);
   if (panel && panel.parentNode !== li.lastChild) li.lastChild.append(panel);
@@ -516,7 +726,7 @@ function fillList(kind, openList, closedList, { emptyText, closedHeading = true 
   const list = document.getElementById(kind);
   const empty = document.getElementById(`${kind}-empty`);
   const closedBox = document.getElementById(`${kind}-closed`);
-  const changedSince = (t) => seen !== null && seen.get(t.id) !== `${t.status}|${t.updated_at}`;
+  const changedSince = (t) => seen !== null && seen.get(t.id) !== signature(t);
   place(list, openList.map((t) => card(kind, t, changedSince(t))));
   empty.textContent = emptyText;
   empty.hidden = openList.length > 0;
@@ -597,11 +807,12 @@ function setTab(name, remember = false) {
   }
   if (!document.querySelector(".task-tab")) document.getElementById("pane-inbox").hidden = false;
   if (remember) history.replaceState(null, "", `${location.pathname}${location.search}#${name}`);
+  if (name === "stats" && (statsDirty || !statsShown)) loadStats();
 }
 
 function chooseTab(inbox, outbox) {
   const wanted = location.hash.slice(1);
-  if (wanted === "inbox" || wanted === "outbox") { setTab(wanted); return; }
+  if (wanted === "inbox" || wanted === "outbox" || wanted === "stats") { setTab(wanted); return; }
   // The county sees its inbox first; a dispatcher sees its board unless tasks wait in its own inbox.
   const inboxOpen = inbox.some((t) => OPEN.has(t.status));
   setTab(!can["task.dispatch"] || inboxOpen || !outbox.length ? "inbox" : "outbox");
@@ -636,8 +847,103 @@ function render() {
       }
     }
   }
-  seen = new Map(tasks.map((t) => [t.id, `${t.status}|${t.updated_at}`]));
+  if (seen !== null) {
+    for (const t of tasks) {  // a rung taken on a task I deal with says so
+      const was = seen.get(t.id);
+      const rung = rungs(t)[rungs(t).length - 1];
+      if (was && rung && Number(was.split("|")[2]) < rungs(t).length && (isInbox(t) || isOutbox(t))) {
+        toast(`${ui("task.escalated_toast", { title: t.title })} · ${ui(`task.esc.${rung.step}`)} ${unitName(rung.to_unit)}`, rung.step !== "remind");
+      }
+    }
+  }
+  seen = new Map(tasks.map((t) => [t.id, signature(t)]));
 }
+
+// --- 统计: per unit, for a period in the unit's zone ---------------------------------------------
+
+const statsTable = document.getElementById("stats");
+let period = "today";
+let statsShown = false;   // loaded at least once
+let statsDirty = false;   // a task changed while the tab was hidden
+let statsGeneration = 0;
+const lastStats = new Map();  // `${unit}:${key}` -> value, to mark what changed
+
+function periodStart(p) {
+  const today = zoned(new Date());
+  const back = p === "7d" ? 6 : p === "30d" ? 29 : 0;
+  const day = new Date(Date.UTC(today.y, today.m - 1, today.d - back));
+  return fromZoned(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate());
+}
+
+function duration(min) {
+  if (min === null || min === undefined) return "—";
+  if (min < 1) return ui("task.dur_lt1");
+  if (min < 60) return ui("task.dur_min", { m: min < 10 ? Number(min.toFixed(1)) : Math.round(min) });
+  const whole = Math.round(min);
+  return ui("task.dur_hm", { h: Math.floor(whole / 60), m: whole % 60 });
+}
+
+function statCell(unit, k, value, tag = "td") {
+  const id = `${unit}:${k}`;
+  const changed = statsShown && lastStats.has(id) && lastStats.get(id) !== value;
+  lastStats.set(id, value);
+  const minutes = k.startsWith("minutes_");
+  const cls = ["num", `c-${k}`, (k === "overdue" && value > 0) ? "bad" : "", (k === "ack_late" && value > 0) ? "warn" : "",
+    changed ? "changed" : ""].filter(Boolean).join(" ");
+  return el(tag, { class: cls, dataset: { k, label: ui(`task.st.${k}`) } }, minutes ? duration(value) : String(value ?? 0));
+}
+
+/** The mean time to sign for over all units: each unit's mean weighs by the tasks signed for. */
+function meanAck(rows) {
+  const timed = rows.filter((r) => r.minutes_to_acknowledge !== null && r.minutes_to_acknowledge !== undefined && r.acknowledged);
+  const n = timed.reduce((a, r) => a + r.acknowledged, 0);
+  return n ? Math.round(timed.reduce((a, r) => a + r.minutes_to_acknowledge * r.acknowledged, 0) / n * 10) / 10 : null;
+}
+
+async function loadStats() {
+  if (!statsTable) return;
+  const mine = ++statsGeneration;
+  statsDirty = false;
+  const from = periodStart(period);
+  const query = new URLSearchParams({ from: from.toISOString() });
+  if (page.exercise) query.set("exercise", "true");
+  const range = document.getElementById("stats-range");
+  let rows;
+  try {
+    rows = await api(`/api/v1/tasks/stats?${query}`);
+  } catch (e) {
+    if (mine === statsGeneration) range.textContent = ui("task.stats_failed", { msg: e.message });
+    return;
+  }
+  if (mine !== statsGeneration) return;
+  range.textContent = `${ui("task.stats_range", { from: formatTime(from.toISOString()) })} · ${ui("task.stats_updated", { t: formatTime(new Date().toISOString(), undefined, true).slice(11) })}`;
+  statsTable.dataset.period = period;
+  statsTable.querySelector("tbody").replaceChildren(...rows.map((r) => el("tr", { dataset: { unit: r.unit } },
+    el("th", data({ scope: "row", class: "c-unit" }), unitName(r.unit)),
+    ...STAT_KEYS.map((k) => statCell(r.unit, k, r[k])))));
+  const counts = STAT_KEYS.filter((k) => !k.startsWith("minutes_"));
+  statsTable.querySelector("tfoot").replaceChildren(...(rows.length > 1 ? [el("tr", { dataset: { unit: "total" } },
+    el("th", { scope: "row", class: "c-unit" }, ui("task.st.total")),
+    ...STAT_KEYS.map((k) => (counts.includes(k)
+      ? statCell("total", k, rows.reduce((n, r) => n + (r[k] || 0), 0))
+      : k === "minutes_to_acknowledge" ? statCell("total", k, meanAck(rows))
+        : el("td", { class: `num c-${k} none`, dataset: { k } }, ""))))] : []));
+  statsTable.hidden = rows.length === 0;
+  document.getElementById("stats-empty").hidden = rows.length > 0;
+  statsShown = true;
+}
+
+for (const b of document.querySelectorAll(".period-btn")) {
+  b.addEventListener("click", () => {
+    period = b.dataset.period;
+    for (const x of document.querySelectorAll(".period-btn")) x.setAttribute("aria-checked", x === b ? "true" : "false");
+    lastStats.clear();
+    statsShown = false;
+    loadStats();
+  });
+}
+// Time passes: tasks fall overdue or late to sign for without an event.
+setInterval(() => { if (tab === "stats") loadStats(); }, 60000);
 
 // --- loading and live --------------------------------------------------------------------------
 
@@ -673,22 +979,29 @@ async function load() {
 for (const b of document.querySelectorAll(".task-tab")) b.addEventListener("click", () => setTab(b.dataset.tab, true));
 document.querySelector(".task-tabs")?.addEventListener("keydown", (ev) => {
   if (ev.key !== "ArrowLeft" && ev.key !== "ArrowRight") return;
-  const next = [...document.querySelectorAll(".task-tab")].find((b) => b.dataset.tab !== tab);
+  const all = [...document.querySelectorAll(".task-tab")];
+  const i = all.findIndex((b) => b.dataset.tab === tab);
+  const next = all[(i + (ev.key === "ArrowRight" ? 1 : all.length - 1)) % all.length];
   if (next) { setTab(next.dataset.tab, true); next.focus(); }
 });
 for (const f of [filters.status, filters.unit, filters.incident, filters.overdue]) if (f) f.addEventListener("change", () => render());
 
 const reload = debounce(() => load().catch(() => {}), 250);
+const reloadStats = debounce(() => loadStats(), 600);
 function onEvent(ev) {
   if (!ev.type.startsWith("task.")) return;
   if (ev.type.startsWith("task.facts_") && ev.subject) stale.add(ev.subject.id);
   reload();
+  if (statsTable) {
+    if (tab === "stats") reloadStats(); else statsDirty = true;
+  }
 }
 
 async function loadAll() {
   const head = await journalHead(api);
   await loadIncidents().catch(() => {});
   await load();
+  if (tab === "stats") loadStats();
   return head;
 }
 
