@@ -68,7 +68,8 @@ def _render(request: Request, name: str, principal: Principal | None, status: in
 
 
 def _login_redirect(request: Request) -> Response:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(here)}", status_code=303)
 
 
 async def login_form(request: Request) -> Response:

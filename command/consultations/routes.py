@@ -22,7 +22,8 @@ async def convene(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     c = await service.convene(uow, by=ctx.principal, title=body["title"], kind=body["kind"],
                               starts_at=_dt(body["starts_at"]), units_=body.get("units", []),
                               experts=body.get("experts", []), agenda=body.get("agenda", ""),
-                              place=body.get("place", ""), incident_id=body.get("incident_id"))
+                              place=body.get("place", ""), incident_id=body.get("incident_id"),
+                              exercise=body.get("exercise", False))
     return Reply(201, await service.full(uow.session, c))
 
 

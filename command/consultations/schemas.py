@@ -16,6 +16,8 @@ CONVENE: dict[str, Any] = {
         "kind": {"enum": list(KINDS)}, "starts_at": DATETIME,
         "agenda": {"type": "string", "maxLength": 8000}, "place": {"type": "string", "maxLength": 200},
         "incident_id": {"type": "string", "maxLength": 32},
+        "exercise": {"type": "boolean", "default": False,
+                     "description": "a drill (演练); on an incident, the incident decides"},
         "units": {"type": "array", "items": {"type": "string", "maxLength": 32}, "maxItems": 60, "default": []},
         "experts": {"type": "array", "maxItems": 30, "default": [], "items": {
             "type": "object", "additionalProperties": False, "required": ["name"],

@@ -60,7 +60,7 @@ def _convenor(by: Principal, c: Consultation) -> None:
 
 async def convene(uow: UnitOfWork, *, by: Principal, title: str, kind: str, starts_at: datetime,
                   units_: list[str], experts: list[dict[str, str]], agenda: str = "", place: str = "",
-                  incident_id: str | None = None) -> Consultation:
+                  incident_id: str | None = None, exercise: bool = False) -> Consultation:
     session = uow.session
     if not by.can("consult.convene"):
         raise forbidden("convening a consultation needs command rights")
@@ -73,7 +73,7 @@ async def convene(uow: UnitOfWork, *, by: Principal, title: str, kind: str, star
             raise invalid(f"/units/{i}", f"{code} is neither under your unit nor involved in the incident")
     c = Consultation(id=new_id(), incident_id=incident_id, unit_code=by.unit_code, unit_path=by.unit_path,
                      kind=kind, title=title, agenda=agenda, place=place, starts_at=starts_at,
-                     exercise=incident.exercise if incident else False, convened_by_name=by.name)
+                     exercise=incident.exercise if incident else exercise, convened_by_name=by.name)
     session.add(c)
     await session.flush()
     for code in dict.fromkeys(units_):
@@ -117,8 +117,10 @@ async def attend(uow: UnitOfWork, *, by: Principal, consultation_id: str, invite
             raise not_found("invitee", invitee_id)
         if row.unit_code != by.unit_code:
             _convenor(by, c)
+    if row.attended:
+        return row  # checked in already: the first time stands
     row.attended, row.attended_at = True, utcnow()
-    row.attendee_name = attendee or (by.name if row.unit_code == by.unit_code else row.name)
+    row.attendee_name = attendee or (by.name if row.unit_code == by.unit_code else row.name) or None
     await _emit(uow, c, "consultation.attended", {"invitee": row.as_doc()})
     return row
 
@@ -141,7 +143,8 @@ async def speak(uow: UnitOfWork, *, by: Principal, consultation_id: str, kind: s
     if kind == "decision" and task is not None:
         incident = await session.get(Incident, c.incident_id) if c.incident_id else None
         [made] = await tasks.dispatch_many(uow, by=by, incident=incident, exercise=c.exercise, items=[tasks.TaskSpec(
-            unit=task["unit"], title=task.get("title") or text[:200], instructions=text,
+            unit=task["unit"], title=task.get("title") or text[:200],
+            instructions=f"会商决定（{c.title}，{by.name}）" if not task.get("title") else text,
             priority=task.get("priority", "high"), ack_minutes=task.get("ack_minutes", 30),
             due_at=task.get("due_at"), source="consultation", source_id=c.id,
             source_ref={"consultation_id": c.id, "entry_id": entry.id}, pointer="/task/unit")])

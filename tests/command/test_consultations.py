@@ -349,7 +349,9 @@ async def test_a_decision_becomes_a_task_followed_on_the_consultation(shared: Cm
     assert (task["unit"], task["from_unit"], task["status"], task["priority"]) == (ZG, CITY, "dispatched", "urgent")
     assert (task["source"], task["source_id"]) == ("consultation", cid)
     assert task["source_ref"] == {"consultation_id": cid, "entry_id": entry["id"]}
-    assert (task["title"], task["instructions"], task["exercise"]) == (text, text, False)
+    # The decision is the title; the instructions say where it was decided (not the same text twice).
+    assert (task["title"], task["exercise"]) == (text, False)
+    assert task["instructions"].startswith("会商决定（") and "王建华" in task["instructions"], task["instructions"]
     assert entry["task"]["status"] == "dispatched"
     types = [e["type"] for e in await cmd.events(ZG_DUTY, since)
              if e["subject"]["id"] in (cid, task["id"])]

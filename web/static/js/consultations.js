@@ -7,6 +7,9 @@ import { colon, debounce, el, journalHead, toast } from "./dom.js";
 import { localInputToIso, nowLocalInput, unitLabel } from "./cmdcommon.js";
 
 let current = page.consultation_id || null;
+// The entry form and the minutes box outlive live redraws of the record (what is typed stays), and are
+// made anew only for another consultation or another status.
+let kept = { key: null, nodes: [] };
 const me = page.unit.code;
 
 async function act(fn, ok) {
@@ -28,30 +31,8 @@ function renderList(rows) {
   document.getElementById("cs-empty").hidden = rows.length > 0;
 }
 
-function renderOne(c) {
-  const box = document.getElementById("cs-main");
-  if (!c) { box.replaceChildren(el("p", { class: "muted" }, ui("cmd.cs_pick"))); return; }
-  // The convening unit and the units above it run it (the server checks the same).
-  const convenor = page.can_convene && (c.unit === me || page.units.some((u) => u.code === c.unit));
-  const mine = c.invitees.find((i) => i.unit === me);
-  const head = el("div", { class: "card-head" }, el("div", {},
-    el("h1", { "data-i18n-data": "1" }, c.title),
-    el("p", { class: "muted" }, `${page.cs_kinds[c.kind]} · ${formatTime(c.starts_at)} · `, el("span", { "data-i18n-data": "1" }, c.place || ""),
-      ` · ${unitLabel(c.unit)} · `, el("strong", {}, page.cs_statuses[c.status]))),
-  el("div", { class: "q-actions" },
-    convenor && c.status === "scheduled" ? el("button", { class: "primary", onclick: () => act(() => api(`/api/v1/consultations/${c.id}/status`, { method: "POST", body: { action: "open" } })) }, ui("cmd.cs_open")) : "",
-    mine && !mine.attended && ["scheduled", "in_session"].includes(c.status) ? el("button", { class: "primary big", "data-action": "attend", onclick: () => act(() => api(`/api/v1/consultations/${c.id}/attend`, { method: "POST", body: {} }), ui("cmd.cs_checked_in")) }, ui("cmd.cs_attend")) : ""));
-  const agenda = c.agenda ? el("p", { "data-i18n-data": "1" }, c.agenda) : "";
-  const invitees = el("ul", { class: "plain cs-invitees" }, ...c.invitees.map((i) => el("li", { class: i.attended ? "present" : "absent" },
-    i.unit ? unitLabel(i.unit) : el("span", { "data-i18n-data": "1" }, `${i.name}${i.field ? `（${i.field}）` : ""}`), " · ",
-    i.attended ? `${ui("cmd.cs_present")} ${i.attendee_name || ""} ${formatTime(i.attended_at)}` : ui("cmd.cs_absent"),
-    convenor && !i.unit && !i.attended && c.status !== "closed" ? el("button", { class: "link", onclick: () => act(() => api(`/api/v1/consultations/${c.id}/attend`, { method: "POST", body: { invitee_id: i.id } })) }, ui("cmd.cs_mark_present")) : "")));
-  const entries = el("ol", { class: "timeline cs-entries" }, ...c.entries.map((e) => el("li", { class: `cs-${e.kind}` },
-    el("time", {}, formatTime(e.at)), el("span", {}, el("strong", {}, colon(e.kind === "decision" ? ui("cmd.cs_decision") : ui("cmd.cs_opinion"))),
-      el("span", { "data-i18n-data": "1" }, e.text)),
-    el("span", { class: "small muted" }, el("span", { "data-i18n-data": "1" }, e.speaker), ` · ${unitLabel(e.unit)}`,
-      e.task ? [" · ", el("a", { href: `/tasks#task-${e.task.id}` }, `${ui("cmd.cs_task")} ${unitLabel(e.task.unit)}：${page.task_statuses[e.task.status] || e.task.status}`)] : ""))));
-  const parts = [head, agenda, el("h2", {}, ui("cmd.cs_invitees")), invitees, el("h2", {}, ui("cmd.cs_record")), entries];
+function makeForms(c, convenor, mine) {
+  const out = [];
   if (c.status === "in_session" && (convenor || mine)) {
     const text = el("textarea", { rows: 2, maxlength: 8000, "aria-label": ui("cmd.cs_text"), placeholder: ui("cmd.cs_text") });
     const speaker = el("input", { maxlength: 120, placeholder: ui("cmd.cs_speaker"), "aria-label": ui("cmd.cs_speaker") });
@@ -74,20 +55,52 @@ function renderOne(c) {
         body.task = { unit: toUnit.value };
         if (due.value.trim()) body.task.due_at = localInputToIso(due.value);
       }
-      act(() => api(`/api/v1/consultations/${c.id}/entries`, { method: "POST", body, headers: key() }));
+      act(() => api(`/api/v1/consultations/${c.id}/entries`, { method: "POST", body, headers: key() }).then(() => form.reset()));
     };
-    parts.push(form);
+    out.push(form);
   }
   if (convenor && c.status === "in_session") {
     const minutes = el("textarea", { rows: 4, maxlength: 40000, "aria-label": ui("cmd.cs_minutes"), placeholder: ui("cmd.cs_minutes") });
-    parts.push(el("h2", {}, ui("cmd.cs_minutes")), minutes, el("div", { class: "q-actions" }, el("button", { class: "secondary", onclick: () => {
+    out.push(el("h2", {}, ui("cmd.cs_minutes")), minutes, el("div", { class: "q-actions" }, el("button", { class: "secondary", onclick: () => {
       if (!minutes.value.trim()) { minutes.focus(); return; }
       act(() => api(`/api/v1/consultations/${c.id}/status`, { method: "POST", body: { action: "close", minutes: minutes.value.trim() } }));
     } }, ui("cmd.cs_close"))));
   }
+  return out;
+}
+
+function renderOne(c) {
+  const box = document.getElementById("cs-main");
+  if (!c) { box.replaceChildren(el("p", { class: "muted" }, ui("cmd.cs_pick"))); return; }
+  // The convening unit and the units above it run it (the server checks the same).
+  const convenor = page.can_convene && (c.unit === me || page.units.some((u) => u.code === c.unit));
+  const mine = c.invitees.find((i) => i.unit === me);
+  const head = el("div", { class: "card-head" }, el("div", {},
+    el("h1", { "data-i18n-data": "1" }, c.title),
+    el("p", { class: "muted" }, `${page.cs_kinds[c.kind]} · ${formatTime(c.starts_at)} · `,
+      c.place ? [el("span", { "data-i18n-data": "1" }, c.place), " · "] : "",
+      `${unitLabel(c.unit)} · `, el("strong", {}, page.cs_statuses[c.status]))),
+  el("div", { class: "q-actions" },
+    convenor && c.status === "scheduled" ? el("button", { class: "primary", onclick: () => act(() => api(`/api/v1/consultations/${c.id}/status`, { method: "POST", body: { action: "open" } })) }, ui("cmd.cs_open")) : "",
+    mine && !mine.attended && ["scheduled", "in_session"].includes(c.status) ? el("button", { class: "primary big", "data-action": "attend", onclick: () => act(() => api(`/api/v1/consultations/${c.id}/attend`, { method: "POST", body: {} }), ui("cmd.cs_checked_in")) }, ui("cmd.cs_attend")) : ""));
+  const agenda = c.agenda ? el("p", { "data-i18n-data": "1" }, c.agenda) : "";
+  const invitees = el("ul", { class: "plain cs-invitees" }, ...c.invitees.map((i) => el("li", { class: i.attended ? "present" : "absent" },
+    i.unit ? unitLabel(i.unit) : el("span", { "data-i18n-data": "1" }, `${i.name}${i.field ? `（${i.field}）` : ""}`), " · ",
+    i.attended ? `${ui("cmd.cs_present")} ${i.attendee_name || ""} ${formatTime(i.attended_at)}` : ui("cmd.cs_absent"),
+    convenor && !i.unit && !i.attended && c.status !== "closed" ? el("button", { class: "link", onclick: () => act(() => api(`/api/v1/consultations/${c.id}/attend`, { method: "POST", body: { invitee_id: i.id } })) }, ui("cmd.cs_mark_present")) : "")));
+  const entries = el("ol", { class: "timeline cs-entries" }, ...c.entries.map((e) => el("li", { class: `cs-${e.kind}` },
+    el("time", {}, formatTime(e.at)), el("span", {}, el("strong", {}, colon(e.kind === "decision" ? ui("cmd.cs_decision") : ui("cmd.cs_opinion"))),
+      el("span", { "data-i18n-data": "1" }, e.text)),
+    el("span", { class: "small muted" }, el("span", { "data-i18n-data": "1" }, e.speaker), ` · ${unitLabel(e.unit)}`,
+      e.task ? [" · ", el("a", { href: `/tasks#task-${e.task.id}` }, `${ui("cmd.cs_task")} ${unitLabel(e.task.unit)}：${page.task_statuses[e.task.status] || e.task.status}`)] : ""))));
+  const parts = [head, agenda, el("h2", {}, ui("cmd.cs_invitees")), invitees, el("h2", {}, ui("cmd.cs_record")), entries];
+  const formKey = `${c.id}:${c.status}:${convenor}`;
+  if (kept.key !== formKey) kept = { key: formKey, nodes: makeForms(c, convenor, mine) };
+  parts.push(...kept.nodes);
   if (c.status === "closed") parts.push(el("h2", {}, ui("cmd.cs_minutes")), el("p", { class: "cs-minutes", "data-i18n-data": "1" }, c.minutes));
-  if (box.contains(document.activeElement) && document.activeElement.value) return;  // someone is typing
+  const focused = document.activeElement;
   box.replaceChildren(...parts);
+  if (focused && box.contains(focused) && document.activeElement !== focused) focused.focus();
 }
 
 function convenForm() {
@@ -111,6 +124,7 @@ function convenForm() {
     if (String(d.get("place")).trim()) body.place = String(d.get("place")).trim();
     if (String(d.get("agenda")).trim()) body.agenda = String(d.get("agenda")).trim();
     if (incident) body.incident_id = incident;
+    else if (page.exercise) body.exercise = true;  // convened under the drill banner: a drill
     act(async () => {
       const c = await api("/api/v1/consultations", { method: "POST", body, headers: key() });
       history.pushState(null, "", `/consultations/${c.id}`);

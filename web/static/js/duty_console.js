@@ -127,10 +127,10 @@ async function loadTodo() {
   for (const c of consultations.filter((x) => ["scheduled", "in_session"].includes(x.status)
     && x.invitees.some((i) => i.unit === unit && !i.attended))) {
     // A consultation this duty room is invited to: check in here, take part on its page.
-    items.push({ at: c.starts_at, node: card("consultation", `${ui("duty.consultation")} · ${c.title}`, c.starts_at,
+    items.push({ at: c.starts_at, node: card("consultation", `${ui("duty.consultation")} · ${formatTime(c.starts_at)} · ${c.title}`, null,
       [el("button", { class: "primary big", "data-action": "attend", onclick: () =>
         act(async () => { await api(`/api/v1/consultations/${c.id}/attend`, { method: "POST", body: {} }); await loadTodo(); }, ui("duty.done")) }, ui("duty.attend")),
-      el("a", { class: "secondary button", href: `/consultations/${c.id}` }, ui("duty.open_task"))],
+      el("a", { class: "secondary button", href: `/consultations/${c.id}` }, ui("duty.join"))],
       el("p", { class: "small muted" }, [c.place, c.agenda].filter(Boolean).join(" · "))) });
   }
   items.sort((a, b) => (b.node.dataset.kind === "rollcall") - (a.node.dataset.kind === "rollcall") || new Date(a.at) - new Date(b.at));
