@@ -6,7 +6,8 @@ from command.consultations.routes import api as consultations_api
 from command.incidents.routes import api as incidents_api
 from command.intake.routes import api as intake_api
 from command.reports.routes import api as reports_api
+from command.resources.routes import api as resources_api
 from command.tasks.routes import api as tasks_api
 from core.api import Api
 
-APIS: list[Api] = [intake_api, incidents_api, reports_api, tasks_api, consultations_api]
+APIS: list[Api] = [intake_api, incidents_api, reports_api, tasks_api, consultations_api, resources_api]

@@ -16,3 +16,8 @@ for _role in ("commander", "dispatcher", "duty_leader", "duty_officer"):
 grant("team_member", "task.work")
 grant("commander", "consult.convene")
 grant("duty_leader", "consult.convene")
+# Resources: every duty room keeps its registries and asks its superior; commanders and duty leaders decide.
+for _role in ("duty_officer", "duty_leader", "commander"):
+    grant(_role, "resource.manage", "resource.request")
+grant("commander", "resource.decide")
+grant("duty_leader", "resource.decide")

@@ -28,7 +28,8 @@ MODEL_MODULES = (
     "duty.board.models", "duty.handover.models", "duty.log.models", "duty.notices.models", "duty.reports.models",
     "duty.rollcall.models", "duty.rosters.models", "duty.rules.models",
     "command.categories.models", "command.intake.models", "command.incidents.models", "command.reports.models",
-    "command.tasks.models", "command.consultations.models", "plans_registry.models",
+    "command.tasks.models", "command.consultations.models", "command.resources.models",
+    "plans_registry.models",
 )
 
 
