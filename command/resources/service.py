@@ -251,17 +251,21 @@ async def _reserve(uow: UnitOfWork, r: ResourceRequest, approvals: list[dict[str
     if r.status != "submitted":
         next_state(REQUEST_TRANSITIONS, r.status, "approve", what="resource request")
     lines = [dict(ln) for ln in r.lines]
-    to_path = await path_of(uow.session, r.to_unit)
+    seen: set[int] = set()
     for i, a in enumerate(approvals):
         idx, qty = a["line"], a["quantity"]
         if not 0 <= idx < len(lines):
             raise invalid(f"/approvals/{i}/line", "no such line")
+        if idx in seen:
+            raise invalid(f"/approvals/{i}/line", "each line is approved once")
+        seen.add(idx)
         if qty > lines[idx]["quantity"]:
             raise invalid(f"/approvals/{i}/quantity", "more than was asked for")
         if qty == 0:
             continue
         stock = await uow.session.get(StockItem, a.get("stock_id", ""))
-        if stock is None or not stock.unit_path.startswith(to_path) or stock.item != lines[idx]["item"]:
+        # The deciding unit's own warehouses: a county's stock is the county's to give, not its superior's.
+        if stock is None or stock.unit_code != r.to_unit or stock.item != lines[idx]["item"]:
             raise invalid(f"/approvals/{i}/stock_id", "no stock of that item in your warehouses")
         done = await uow.session.execute(
             update(StockItem).where(StockItem.id == stock.id, StockItem.quantity - StockItem.reserved >= qty)
