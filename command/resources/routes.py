@@ -20,17 +20,14 @@ async def teams(ctx: Ctx) -> Reply:
         return Reply(200, [t.as_doc() for t in rows])
 
 
-@api.get("/resources/teams/nearest", summary="Available teams nearest an incident (straight line), of a type",
+@api.get("/resources/teams/nearest",
+         summary="Available teams nearest an incident (or my unit), straight line, of a type",
          response=schemas.TEAM_LIST,
          query={"incident": {"type": "string", "maxLength": 32}, "type": {"type": "string"},
                 "limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}})
 async def nearest(ctx: Ctx) -> Reply:
-    from core.problems import Problem
-
-    if "incident" not in ctx.query:
-        raise Problem(400, "incident is required")
     async with ctx.db.read() as session:
-        return Reply(200, await service.nearest_teams(session, ctx.principal, incident_id=ctx.query["incident"],
+        return Reply(200, await service.nearest_teams(session, ctx.principal, incident_id=ctx.query.get("incident"),
                                                       type=ctx.query.get("type"), limit=ctx.query["limit"]))
 
 

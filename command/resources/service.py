@@ -81,14 +81,19 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 6371.0088 * 2 * math.asin(math.sqrt(a))
 
 
-async def nearest_teams(session: AsyncSession, by: Principal, *, incident_id: str, type: str | None = None,
+async def nearest_teams(session: AsyncSession, by: Principal, *, incident_id: str | None, type: str | None = None,
                         limit: int = 10) -> list[dict[str, Any]]:
     """Available or standing-by teams I may call on, nearest to the incident first (straight line).
-    Where the incident has no coordinates, its unit's stand in (and the answer says so)."""
-    incident = await incidents.get_visible(session, by, incident_id)
-    lat, lon, basis = incident.lat, incident.lon, "incident"
+    Where the incident has no coordinates, its unit's stand in; without an incident, my unit's (the
+    answer says which)."""
+    lat: float | None = None
+    lon: float | None = None
+    basis, unit_code = "unit", by.unit_code
+    if incident_id is not None:
+        incident = await incidents.get_visible(session, by, incident_id)
+        lat, lon, basis, unit_code = incident.lat, incident.lon, "incident", incident.unit_code
     if lat is None or lon is None:
-        unit = await session.get(Unit, incident.unit_code)
+        unit = await session.get(Unit, unit_code)
         lat, lon, basis = (unit.lat, unit.lon, "unit") if unit else (None, None, "none")
     if lat is None or lon is None:
         return []

@@ -306,6 +306,10 @@ KNOWN_UNUSABLE: dict[str, str] = {
                                                "the incident's place and category is needed (422)",
     "POST /api/v1/tasks/{id}/return": "returns a task reported done; the task this test makes is only dispatched (409)",
     "POST /api/v1/tasks/{id}/feedback/{fid}/facts": "needs a feedback entry carrying figures; no route makes one alone",
+    "POST /api/v1/resources/stock": 'carries the placeholder {"facility_id": "WAREHOUSE_ID"} (422)',
+    "POST /api/v1/resources/teams/{unit}/status": "{unit} is filled with a county's code here; only team units have a "
+                                                  "team registry entry (404)",
+    "POST /api/v1/resources/shelters/{id}/occupancy": "shelters are demo facilities; no route makes one (cannot make)",
     "POST /api/v1/consultations/{id}/entries": "opinions are recorded once the convenor has opened the session (422)",
     "POST /api/v1/consultations/{id}/attend": "the caller's unit must be invited; the example consultation invites the "
                                               "county's teams, which have no users of their own (403)",
