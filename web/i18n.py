@@ -15,6 +15,7 @@ from plans_registry.labels import SUBJECT_LABELS as PLAN_SUBJECT_LABELS
 from web.messages_command import COMMAND_MESSAGES
 from web.messages_duty import DUTY_MESSAGES
 from web.messages_plans import PLAN_MESSAGES
+from web.messages_resources import RESOURCE_MESSAGES
 from web.messages_tasks import TASK_MESSAGES
 
 LANGS = ("zh", "en")
@@ -232,7 +233,7 @@ EVENT_LABELS.update(COMMAND_EVENT_LABELS)
 SUBJECT_LABELS.update(COMMAND_SUBJECT_LABELS)
 EVENT_LABELS.update(PLAN_EVENT_LABELS)
 SUBJECT_LABELS.update(PLAN_SUBJECT_LABELS)
-for _messages in (DUTY_MESSAGES, COMMAND_MESSAGES, PLAN_MESSAGES, TASK_MESSAGES):
+for _messages in (DUTY_MESSAGES, COMMAND_MESSAGES, PLAN_MESSAGES, TASK_MESSAGES, RESOURCE_MESSAGES):
     for _lang, _table in _messages.items():
         MESSAGES[_lang].update(_table)
 
@@ -249,7 +250,7 @@ def translator(lang: str) -> Callable[..., str]:
 
 # Message families page scripts need (the rest are rendered on the server).
 CLIENT_PREFIXES = ("live.", "journal.", "hall.", "duty.", "urgency.", "cmd.", "status.", "rk.", "rs.", "rf.", "role.",
-                   "task.", "plan.")
+                   "task.", "plan.", "res.")
 
 
 def client_labels(lang: str) -> dict[str, object]:

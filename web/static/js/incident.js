@@ -240,13 +240,32 @@ async function loadIncident() {
   await Promise.all([renderReports(), renderTimeline()]);
 }
 
+// 附近可调队伍: available and standing-by teams nearest the incident (straight line), by type.
+const nearestType = document.getElementById("nearest-type");
+nearestType.append(el("option", { value: "" }, ui("res.all_teams")),
+  ...Object.keys(page.labels.ui).filter((k) => k.startsWith("res.tt.")).map((k) => el("option", { value: k.slice(7) }, ui(k))));
+nearestType.addEventListener("change", () => loadNearest().catch(() => {}));
+async function loadNearest() {
+  const p = new URLSearchParams({ incident: id, limit: "8" });
+  if (nearestType.value) p.set("type", nearestType.value);
+  const teams = await api(`/api/v1/resources/teams/nearest?${p}`);
+  document.getElementById("nearest").replaceChildren(...teams.map((t) => el("li", { dataset: { unit: t.unit, km: t.distance_km } },
+    el("strong", { "data-i18n-data": "1" }, unitLabel(t.unit)), el("span", { class: "km" }, ui("res.km", { d: t.distance_km.toFixed(1) })),
+    el("span", { class: "nt-meta" }, el("span", { class: `chip ts-${t.status}` }, ui(`res.ts.${t.status}`)),
+      el("span", {}, ui(`res.tt.${t.type}`)), el("span", {}, ui("res.people", { n: t.headcount })),
+      t.phone ? el("a", { class: "tel", href: `tel:${t.phone}`, "data-i18n-data": "1" }, `${t.leader} ${t.phone}`) : ""))));
+  document.getElementById("nearest-empty").hidden = teams.length > 0;
+  document.getElementById("nearest-basis").hidden = !teams.length || teams[0].from !== "unit";
+}
+const reloadNearest = debounce(() => loadNearest().catch(() => {}));
+
 const reload = debounce(() => loadIncident().catch(() => {}));
 tickDeadlines(document.getElementById("reports-card"));
 document.getElementById("consult-link").href = `/consultations?incident=${id}${page.exercise ? "&exercise=1" : ""}`;
 const reloadResponse = debounce(() => loadResponse().catch(() => {}));
 async function loadAll() {
   const h = await journalHead(api);
-  await Promise.all([loadIncident(), mountResponse(id)]);
+  await Promise.all([loadIncident(), mountResponse(id), loadNearest()]);
   return h;
 }
 function onEvent(ev) {
@@ -254,9 +273,11 @@ function onEvent(ev) {
     reload();
     reloadResponse();
     onResponseEvent(ev);
+    if (ev.type === "incident.updated") reloadNearest();
   } else if (ev.subject.kind === "task" && ev.data.task && ev.data.task.incident_id === id) {
     reloadResponse();
   }
+  if (ev.type.startsWith("resource.team_")) reloadNearest();
 }
 const live = new Live({ exercise: page.exercise, onEvent,
   reload: loadAll, onState: bindLiveState(document.getElementById("live-state")) });
