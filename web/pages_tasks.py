@@ -59,7 +59,7 @@ async def tasks(request: Request, principal: Principal) -> Response:
                 priorities=list(PRIORITIES), feedback_facts=[k for k in FEEDBACK_FACTS if k in page["facts"]],
                 focus_incident=request.query_params.get("incident") or None)
     return _render(request, "tasks.html", principal, exercise=page["exercise"], page=page, can=page["can"],
-                   unit=page["unit"])
+                   unit=page["unit"], priorities=list(PRIORITIES))
 
 
 def routes() -> list[BaseRoute]:

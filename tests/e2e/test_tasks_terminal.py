@@ -516,3 +516,187 @@ async def test_redispatch_escalation_and_stats_live(live_server: LiveServer, sql
                     assert not CJK.search(text), f"{name}: untranslated {selector}: {text!r}"
             assert page.js_errors == [], page.js_errors
             await page.context.close()
+
+
+COUNTIES3 = ("360702", "360703", "360704")  # 章贡区, 南康区, 赣县区
+MANUAL_TASK = "排查城区易涝点并设置警示"
+
+
+async def test_manual_dispatch_to_three_counties_live(live_server: LiveServer, sqlite_url: str) -> None:
+    """下达任务 by hand: the city picks three counties, one task each; each county's phone sees its own
+    arrive, one signs for it and the city's board shows that, all live. From an incident, the form
+    opens by itself with the incident chosen."""
+    _shots_dir()
+    city_tok = await token_for(sqlite_url, f"commander.{CITY}")
+    county_tok = await token_for(sqlite_url, f"duty.{COUNTY}")
+    async with httpx.AsyncClient(base_url=live_server.url + "/api/v1", timeout=15) as client, chromium() as browser:
+        incident = await _flood_incident(client, county_tok)
+        phones = {
+            "360702": await _open(browser, live_server, "duty.360702", "/tasks", width=390, height=844),
+            "360703": await _open(browser, live_server, "duty.360703", "/duty", width=390, height=844),
+            "360704": await _open(browser, live_server, "duty.360704", "/tasks", width=390, height=844),
+        }
+        city = await _open(browser, live_server, f"commander.{CITY}", "/tasks", width=1366, height=900)
+        await city.locator("#tab-outbox").click()
+
+        # Collapsed behind one button; opened, nothing is chosen yet.
+        assert await city.locator("#dispatch-form").is_hidden()
+        await city.locator("#dispatch-toggle").click()
+        form = city.locator("#dispatch-form")
+        await form.wait_for()
+        assert await city.locator("#unit-picked").inner_text() == "尚未选择承办单位"
+        # The units under the city: its counties, departments and teams; never the city itself.
+        assert await city.locator(f"#unit-groups input[value='{CITY}']").count() == 0
+        assert await city.locator("#unit-groups input[value='360700-SLJ']").count() == 1
+        assert await city.locator("#unit-groups input[value='360702-T01']").count() == 1
+        # Three counties: two by ticking, one found with the filter.
+        await city.locator("#unit-groups input[value='360702']").check()
+        await city.locator("#unit-groups input[value='360704']").check()
+        await city.locator("#unit-filter").fill("南康")
+        shown = await city.locator("#unit-groups label.unit-chip:visible").all_inner_texts()
+        assert shown and all("南康" in x for x in shown), shown  # 南康区 and its teams
+        await city.locator("#unit-groups input[value='360703']").check()
+        await city.locator("#unit-filter").fill("")
+        assert await city.locator("#d-submit").inner_text() == "下达给 3 个单位"
+        assert "章贡区" in await city.locator("#unit-picked").inner_text()
+        due = (datetime.now(SHANGHAI) + timedelta(hours=3)).replace(second=0, microsecond=0)
+        await city.locator("#d-title").fill(MANUAL_TASK)
+        await city.locator("#d-instr").fill("对辖区城区易涝点逐一排查，设置警示标志，安排专人值守，2 小时内反馈。")
+        await city.locator(".prio-option.p-urgent").click()
+        await city.locator("#d-ack").fill("20")
+        # A typo says how to write it; the deadline is the unit's wall clock, 24-hour.
+        await city.locator("#d-due").fill("明天下午")
+        await city.locator("#d-submit").click()
+        assert "24 小时制" in await city.locator("#d-status").inner_text()
+        assert await city.locator("#d-due").evaluate("e => e === document.activeElement")
+        await city.locator(".due-quick button[data-hours='2']").click()
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", await city.locator("#d-due").input_value())
+        await city.locator("#d-due").fill(_wall(due).replace("T", " "))
+        await city.locator("#d-files").set_input_files(
+            [{"name": "易涝点清单.png", "mimeType": "image/png", "buffer": _png()}])
+        await city.locator("#d-file-list li", has_text="易涝点清单.png").wait_for()
+        await _shot(city, "tasks3-city-form-zh-desk")
+        await city.locator("#d-submit").click()
+
+        # One result per unit; the form is empty again, the three units still chosen.
+        await city.locator("#d-results li.ok").nth(2).wait_for()
+        assert await city.locator("#d-results li.failed").count() == 0
+        assert await city.locator("#d-title").input_value() == ""
+        assert await city.locator("#d-file-list li").count() == 0
+        assert await city.locator("#unit-groups input:checked").count() == 3
+        assert await city.locator("input[name=priority]:checked").get_attribute("value") == "high"
+        await city.locator("#outbox li.task", has_text=MANUAL_TASK).nth(2).wait_for()
+        await _shot(city, "tasks3-city-sent-zh-desk")
+
+        # The API: one task per county, the same title, urgent, due when the person said.
+        tasks = [t for t in await _api(client, city_tok, "GET", "/tasks") if t["title"] == MANUAL_TASK]
+        assert sorted(t["unit"] for t in tasks) == sorted(COUNTIES3), tasks
+        want_due = due.astimezone(ZoneInfo("UTC"))
+        upload_ids: set[str] = set()
+        for t in tasks:
+            assert datetime.fromisoformat(t["due_at"].replace("Z", "+00:00")) == want_due, t["due_at"]
+            assert t["priority"] == "urgent" and t["status"] == "dispatched" and t["incident_id"] is None
+            assert t["from_unit"] == CITY
+            full = await _api(client, city_tok, "GET", f"/tasks/{t['id']}")
+            assert full["instructions"].startswith("对辖区城区易涝点")
+            assert [a["filename"] for a in full["attachments"]] == ["易涝点清单.png"]
+            upload_ids.add(full["attachments"][0]["id"])
+            ack_window = (datetime.fromisoformat(t["ack_due_at"].replace("Z", "+00:00"))
+                          - datetime.fromisoformat(t["dispatched_at"].replace("Z", "+00:00")))
+            assert timedelta(minutes=19) < ack_window <= timedelta(minutes=20, seconds=1)
+        # Each upload belongs to one task: every county has its own copy.
+        assert len(upload_ids) == 3
+        by_unit = {t["unit"]: t for t in tasks}
+
+        # Each phone sees its own task, without a reload, and nobody else's.
+        for code in ("360702", "360704"):
+            phone = phones[code]
+            card = phone.locator(f"#inbox-{by_unit[code]['id']}")
+            await card.wait_for()
+            assert await phone.locator("#inbox li.task", has_text=MANUAL_TASK).count() == 1
+            assert "特急" in await card.locator(".task-tags").inner_text()
+        await phones["360703"].locator("main", has_text=MANUAL_TASK).wait_for()
+        await phones["360703"].locator("[data-action='sign-task']").first.wait_for()
+        await _shot(phones["360703"], "tasks3-county-duty-zh-phone")
+        await _shot(phones["360702"], "tasks3-county-inbox-zh-phone")
+
+        # 赣县区 signs for it with one tap; the city's board shows it signed for, live.
+        sid = by_unit["360704"]["id"]
+        await phones["360704"].locator(f"#inbox-{sid} [data-action='sign']").click()
+        await phones["360704"].locator(f"#inbox-{sid}[data-status='acknowledged']").wait_for()
+        await city.locator(f"#outbox-{sid}[data-status='acknowledged']").wait_for()
+        assert "赣县区" in await city.locator(f"#outbox-{sid} .assignee").inner_text()
+        for code in ("360702", "360703"):
+            await city.locator(f"#outbox-{by_unit[code]['id']}[data-status='dispatched']").wait_for()
+        await _shot(city, "tasks3-city-signed-zh-desk")
+        for code, phone in phones.items():
+            await _no_sideways_scroll(phone, f"duty.{code}")
+            await _not_reloaded(phone)
+        await _not_reloaded(city)
+
+        # From the incident: 下达任务 opens the form with the incident chosen.
+        desk = await _open(browser, live_server, f"commander.{CITY}", f"/incidents/{incident['id']}",
+                           width=1366, height=900)
+        link = desk.locator("#dispatch-link")
+        assert await link.get_attribute("href") == f"/tasks?incident={incident['id']}#outbox"
+        await link.click()
+        await desk.wait_for_url(f"**/tasks?incident={incident['id']}#outbox")
+        await desk.locator("#dispatch-form").wait_for()
+        await desk.locator(f"#d-incident option[value='{incident['id']}']").wait_for(state="attached")
+        assert await desk.locator("#d-incident").input_value() == incident["id"]
+        assert await desk.locator("#tab-outbox").get_attribute("aria-selected") == "true"
+        assert await desk.locator("#dispatch-toggle").is_hidden()
+        # The same on a phone, without the #outbox: the board and the open form, thumb-sized, nothing sideways.
+        phone_desk = await _open(browser, live_server, f"commander.{CITY}", f"/tasks?incident={incident['id']}",
+                                 width=390, height=844)
+        await phone_desk.locator(f"#d-incident option[value='{incident['id']}']").wait_for(state="attached")
+        assert await phone_desk.locator("#d-incident").input_value() == incident["id"]
+        assert await phone_desk.locator("#tab-outbox").get_attribute("aria-selected") == "true"
+        await phone_desk.locator("#unit-groups input[value='360702']").check()
+        await phone_desk.locator("#d-title").fill("核查沙石镇低洼村庄转移情况")
+        await phone_desk.locator("#d-title").blur()
+        await phone_desk.evaluate("window.scrollTo(0, 0)")
+        await _no_sideways_scroll(phone_desk, "dispatch form on a phone")
+        await _thumb_sized(phone_desk, "dispatch form on a phone")
+        await _shot(phone_desk, "tasks3-city-form-zh-phone")
+        await phone_desk.locator("#d-submit").click()
+        await phone_desk.locator("#d-results li.ok").wait_for()
+        # Sent for the incident: it stays chosen for the next task.
+        assert await phone_desk.locator("#d-incident").input_value() == incident["id"]
+        mine = [t for t in await _api(client, city_tok, "GET", "/tasks") if t["title"] == "核查沙石镇低洼村庄转移情况"]
+        assert [(t["unit"], t["incident_id"], t["due_at"]) for t in mine] == [("360702", incident["id"], None)]
+        await phones["360702"].locator(f"#inbox-{mine[0]['id']}").wait_for()
+        await _not_reloaded(phone_desk)
+        assert desk.js_errors == [], desk.js_errors
+
+        # English: the form says everything in English (unit names in their English names).
+        page = await new_page(browser, width=390, height=844, lang="en-GB")
+        await page.goto(live_server.url + "/login")
+        await page.locator("a.lang").click()
+        await page.locator("#username").press_sequentially(f"commander.{CITY}")
+        await page.locator("#password").press_sequentially(DEMO_PASSWORD)
+        await page.locator("#password").press("Enter")
+        await page.wait_for_url(live_server.url + "/")
+        await page.goto(f"{live_server.url}/tasks?incident={incident['id']}")
+        await wait_connected(page)
+        await page.locator(f"#d-incident option[value='{incident['id']}']").wait_for(state="attached")
+        await page.locator("#unit-groups input[value='360703']").check()
+        assert await page.locator("#d-submit").inner_text() == "Dispatch to Nankang District"
+        await page.locator("#d-submit").click()
+        assert await page.locator("#d-status").inner_text() == "Give the task a name"
+        await page.evaluate("window.scrollTo(0, 0)")
+        await _shot(page, "tasks3-city-form-en-phone")
+        await _no_sideways_scroll(page, "dispatch form in English")
+        for selector in [*CHROME, ".unit-group-name", ".unit-picked", ".form-title", ".task-form option", "#d-status"]:
+            # What people typed (an incident's title) stays as written, also inside a label.
+            texts = await page.eval_on_selector_all(selector, """els => els.filter(e => e.offsetParent !== null)
+                .map(e => { if (e.dataset.i18nData) return '';
+                            const c = e.cloneNode(true);
+                            c.querySelectorAll('[data-i18n-data]').forEach(x => x.remove());
+                            return c.textContent; })""")
+            for text in texts:
+                assert not CJK.search(text), f"dispatch form: untranslated {selector}: {text!r}"
+        for attr in ("placeholder",):
+            texts = await page.eval_on_selector_all(f"#dispatch-form [{attr}]", f"els => els.map(e => e.{attr})")
+            assert not any(CJK.search(t) for t in texts), texts
+        assert page.js_errors == [], page.js_errors

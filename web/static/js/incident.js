@@ -262,6 +262,8 @@ const reloadNearest = debounce(() => loadNearest().catch(() => {}));
 const reload = debounce(() => loadIncident().catch(() => {}));
 tickDeadlines(document.getElementById("reports-card"));
 document.getElementById("consult-link").href = `/consultations?incident=${id}${page.exercise ? "&exercise=1" : ""}`;
+const dispatchLink = document.getElementById("dispatch-link");
+if (dispatchLink) dispatchLink.href = `/tasks?incident=${id}${page.exercise ? "&exercise=1" : ""}#outbox`;
 const reloadResponse = debounce(() => loadResponse().catch(() => {}));
 async function loadAll() {
   const h = await journalHead(api);
