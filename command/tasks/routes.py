@@ -27,7 +27,8 @@ async def dispatch(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
                                   instructions=body.get("instructions", ""), priority=body.get("priority", "high"),
                                   incident_id=body.get("incident_id"), ack_minutes=body.get("ack_minutes", 30),
                                   due_at=due, address=body.get("address", ""), lat=body.get("lat"),
-                                  lon=body.get("lon"), attachment_ids=body.get("attachments"))
+                                  lon=body.get("lon"), attachment_ids=body.get("attachments"),
+                                  exercise=body.get("exercise", False))
     return Reply(201, await _full(uow.session, task))
 
 

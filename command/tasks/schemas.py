@@ -17,6 +17,8 @@ TASK_CREATE: dict[str, Any] = {
         "instructions": {"type": "string", "maxLength": 8000},
         "priority": {"enum": list(PRIORITIES), "default": "high"},
         "incident_id": {"type": "string", "maxLength": 32},
+        "exercise": {"type": "boolean", "default": False,
+                     "description": "a drill task (演练); with an incident, the incident decides"},
         "ack_minutes": {"type": "integer", "minimum": 1, "maximum": 1440, "default": 30},
         "due_at": DATETIME, "address": {"type": "string", "maxLength": 300},
         "lat": {"type": "number", "minimum": -90, "maximum": 90},

@@ -196,3 +196,21 @@ async def test_feedback_signs_for_first(shared: Cmd) -> None:
     assert after["status"] == "in_progress" and after["acknowledged_at"] is not None
     types = [e["type"] for e in await shared.events("admin", before) if e["subject"]["id"] == task["id"]]
     assert types == ["task.acknowledged", "task.feedback"]
+
+
+async def test_a_drill_task_without_an_incident_stays_in_the_drill(shared: Cmd) -> None:
+    """Dispatched under the drill banner with no incident, a task is a drill task: absent from the live
+    list and the live stream, present in the drill ones; with an incident, the incident decides."""
+    before = await head(shared.db)
+    body = {"unit": NANKANG, "title": "演练：检查冲锋舟和救生衣", "priority": "normal", "exercise": True}
+    task = await shared.ok(await shared.post(COMMANDER, "/api/v1/tasks", body), 201)
+    assert task["exercise"] is True
+    live = await shared.ok(await shared.get(WORKER, "/api/v1/tasks", open="true"))
+    drill = await shared.ok(await shared.get(WORKER, "/api/v1/tasks", open="true", exercise="true"))
+    assert task["id"] not in [t["id"] for t in live] and task["id"] in [t["id"] for t in drill]
+    assert all(e["subject"]["id"] != task["id"] for e in await shared.events("admin", before))
+    assert any(e["subject"]["id"] == task["id"] for e in await shared.events("admin", before, exercise=True))
+    # A live incident's task is live whatever the flag says.
+    incident = await flood(shared, {"water_level_over": 0.2})
+    real = await shared.ok(await shared.post(COMMANDER, "/api/v1/tasks", {**body, "incident_id": incident["id"]}), 201)
+    assert real["exercise"] is False

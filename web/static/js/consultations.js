@@ -82,6 +82,7 @@ function renderOne(c) {
       `${unitLabel(c.unit)} · `, el("strong", {}, page.cs_statuses[c.status]))),
   el("div", { class: "q-actions" },
     convenor && c.status === "scheduled" ? el("button", { class: "primary", onclick: () => act(() => api(`/api/v1/consultations/${c.id}/status`, { method: "POST", body: { action: "open" } })) }, ui("cmd.cs_open")) : "",
+    convenor && c.status === "scheduled" ? el("button", { class: "secondary", onclick: () => { if (confirm(ui("cmd.cs_cancel_confirm"))) act(() => api(`/api/v1/consultations/${c.id}/status`, { method: "POST", body: { action: "cancel" } })); } }, ui("cmd.cs_cancel")) : "",
     mine && !mine.attended && ["scheduled", "in_session"].includes(c.status) ? el("button", { class: "primary big", "data-action": "attend", onclick: () => act(() => api(`/api/v1/consultations/${c.id}/attend`, { method: "POST", body: {} }), ui("cmd.cs_checked_in")) }, ui("cmd.cs_attend")) : ""));
   const agenda = c.agenda ? el("p", { "data-i18n-data": "1" }, c.agenda) : "";
   const invitees = el("ul", { class: "plain cs-invitees" }, ...c.invitees.map((i) => el("li", { class: i.attended ? "present" : "absent" },

@@ -1051,7 +1051,7 @@ function setupDispatch() {
       try { list.unshift(await api(`/api/v1/incidents/${want}`)); } catch { /* not visible: not offered */ }
     }
     incident.replaceChildren(
-      el("option", { value: "" }, ui(page.exercise ? "task.new_pick_incident" : "task.new_no_incident")),
+      el("option", { value: "" }, ui(page.exercise ? "task.new_drill_no_incident" : "task.new_no_incident")),
       ...list.map((i) => el("option", data({ value: i.id }), `${i.number} ${i.title}`)));
     incident.value = list.some((i) => i.id === want) ? want : "";
     incidentsLoaded = true;
@@ -1125,13 +1125,13 @@ function setupDispatch() {
     const fail = (msg, where) => { status.textContent = msg; toast(msg, true); if (where) where.focus(); };
     if (!units.length) { fail(ui("task.new_need_unit"), filter); return; }
     if (!title.value.trim()) { fail(ui("task.new_need_title"), title); return; }
-    if (page.exercise && !incident.value) { fail(ui("task.new_need_incident"), incident); return; }
     const minutes = Number(ack.value);
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) { fail(ui("task.new_ack_bad"), ack); return; }
     const body = { title: title.value.trim(), priority: form.querySelector('input[name="priority"]:checked')?.value || "high",
       ack_minutes: minutes };
     if (instr.value.trim()) body.instructions = instr.value.trim();
     if (incident.value) body.incident_id = incident.value;
+    else if (page.exercise) body.exercise = true;  // under the drill banner, a task of no incident is a drill
     if (due.value.trim()) {
       const m = /^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})$/.exec(due.value.trim());
       if (!m || +m[2] > 12 || +m[3] > 31 || +m[4] > 23 || +m[5] > 59) { fail(ui("task.new_due_bad", { t: nowLocalInput() }), due); return; }
