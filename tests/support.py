@@ -59,8 +59,10 @@ class LiveServer:
         return f"ws://127.0.0.1:{self.port}/ws"
 
     async def start(self) -> None:
+        # Keep idle HTTP connections longer than any pause in a test: with uvicorn's 5 s default a
+        # client may send on a connection the server is just closing (httpx.ReadError).
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                ws_per_message_deflate=False, lifespan="on")
+                                ws_per_message_deflate=False, lifespan="on", timeout_keep_alive=120)
         self.server = uvicorn.Server(config)
         self.task = asyncio.create_task(self.server.serve())
         deadline = time.monotonic() + 15
