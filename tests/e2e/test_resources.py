@@ -6,52 +6,19 @@ the nearest available teams in the order the API gives. Screenshots go to /tmp/s
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from core.demo import DEMO_PASSWORD
-from tests.e2e.browser import chromium, new_page, sign_in, wait_connected
-from tests.support import LiveServer, bearer, token_for
+from tests.e2e.browser import chromium
+from tests.e2e.live_pages import api_call, not_reloaded, open_live, shot, shots_dir
+from tests.support import LiveServer, token_for
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/shots")
 COUNTY = "360702"  # 章贡区
 CITY = "360700"    # 赣州市
-
-
-async def _api(client: httpx.AsyncClient, token: str, method: str, path: str, body: Any = None) -> Any:
-    res = await client.request(method, path, json=body, headers={**bearer(token), "Idempotency-Key": str(uuid.uuid4())})
-    assert res.status_code in (200, 201), (method, path, res.status_code, res.text)
-    return res.json()
-
-
-async def _open(browser: Any, server: LiveServer, user: str, path: str, **size: int) -> Any:
-    page = await new_page(browser, **size)
-    await sign_in(page, server.url, user, DEMO_PASSWORD, path)
-    await wait_connected(page)
-    await page.evaluate("window.__marker = 'kept'")
-    return page
-
-
-async def _not_reloaded(page: Any) -> None:
-    assert await page.evaluate("window.__marker") == "kept", "the page was reloaded"
-    assert await page.locator("#live-state").get_attribute("data-state") == "connected"
-    assert page.js_errors == [], page.js_errors
-
-
-def _shots_dir() -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return SHOTS
-
-
-async def _shot(page: Any, name: str) -> None:
-    await page.evaluate("document.fonts.ready")
-    await page.screenshot(path=str(SHOTS / f"res-{name}.png"), full_page=True)
 
 
 async def _phone_fit(page: Any, what: str) -> None:
@@ -65,19 +32,20 @@ async def _phone_fit(page: Any, what: str) -> None:
 
 
 async def _tents(client: httpx.AsyncClient, token: str, stock_id: str) -> dict[str, Any]:
-    return dict(next(s for s in await _api(client, token, "GET", "/resources/stock?item=帐篷") if s["id"] == stock_id))
+    rows = await api_call(client, token, "GET", "/resources/stock?item=帐篷")
+    return dict(next(s for s in rows if s["id"] == stock_id))
 
 
 async def test_request_approved_in_part_dispatched_and_received_live(live_server: LiveServer, sqlite_url: str) -> None:
-    _shots_dir()
+    shots_dir()
     city_tok = await token_for(sqlite_url, f"lead.{CITY}")
     async with httpx.AsyncClient(base_url=live_server.url + "/api/v1", timeout=15) as client, chromium() as browser:
-        stock = await _api(client, city_tok, "GET", "/resources/stock?item=帐篷")
+        stock = await api_call(client, city_tok, "GET", "/resources/stock?item=帐篷")
         line = next(s for s in stock if s["unit"] == CITY and s["item"] == "帐篷")
         before = line["quantity"]
 
-        county = await _open(browser, live_server, f"duty.{COUNTY}", "/resources", width=390, height=844)
-        city = await _open(browser, live_server, f"lead.{CITY}", "/resources", width=1366, height=900)
+        county = await open_live(browser, live_server, f"duty.{COUNTY}", "/resources", width=390, height=844)
+        city = await open_live(browser, live_server, f"lead.{CITY}", "/resources", width=1366, height=900)
         for p in (county, city):
             await p.locator("#tab-requests").click()
         await county.locator("#requests-empty:visible").wait_for()
@@ -90,7 +58,7 @@ async def test_request_approved_in_part_dispatched_and_received_live(live_server
         await form.locator('.req-line input[name="quantity"]').fill("50")
         await form.locator('select[name="urgency"]').select_option("urgent")
         await form.locator('textarea[name="reason"]').fill("沙石镇转移群众 800 人，安置点帐篷不足。")
-        await _shot(county, "county-draft-phone")
+        await shot(county, "res-county-draft-phone")
         await form.locator('[data-action="submit-new"]').click()
         mine = county.locator('#requests-out li.req[data-status="submitted"]')
         await mine.wait_for()
@@ -104,7 +72,7 @@ async def test_request_approved_in_part_dispatched_and_received_live(live_server
         assert await choice.input_value() == line["id"]
         assert f"可用 {line['available']}" in await choice.locator("option:checked").inner_text()
         await card.locator('input[name="qty-0"]').fill("30")
-        await _shot(city, "city-approve-desk")
+        await shot(city, "res-city-approve-desk")
         await card.locator('[data-action="approve"]').click()
         await city.locator(f'#req-{rid}[data-status="partly_approved"]').wait_for()
 
@@ -128,30 +96,30 @@ async def test_request_approved_in_part_dispatched_and_received_live(live_server
         await county.locator(f'#req-{rid}[data-status="received"]').wait_for()
         await city.locator(f'#req-{rid}[data-status="received"]').wait_for()
         await _phone_fit(county, "county after receipt")
-        await _shot(county, "county-received-phone")
-        await _shot(city, "city-received-desk")
+        await shot(county, "res-county-received-phone")
+        await shot(city, "res-city-received-desk")
         for tab in ("teams", "stock", "shelters", "experts"):
             await county.locator(f"#tab-{tab}").click()
             await _phone_fit(county, f"county {tab}")
-            await _shot(county, f"county-{tab}-phone")
+            await shot(county, f"county-{tab}-phone")
             await city.locator(f"#tab-{tab}").click()
-            await _shot(city, f"city-{tab}-desk")
-        await _not_reloaded(county)
-        await _not_reloaded(city)
+            await shot(city, f"city-{tab}-desk")
+        await not_reloaded(county)
+        await not_reloaded(city)
 
 
 async def test_incident_card_lists_nearest_teams_by_distance(live_server: LiveServer, sqlite_url: str) -> None:
-    _shots_dir()
+    shots_dir()
     tok = await token_for(sqlite_url, f"duty.{COUNTY}")
     async with httpx.AsyncClient(base_url=live_server.url + "/api/v1", timeout=15) as client, chromium() as browser:
-        intake = await _api(client, tok, "POST", "/intakes", {
+        intake = await api_call(client, tok, "POST", "/intakes", {
             "source": "phone", "caller": "沙石镇应急办", "callback": "13907971234", "title": "章江沙石段水位超警戒",
             "category": "natural.flood", "location_unit": COUNTY, "address": "章贡区沙石镇埠上村"})
-        incident = await _api(client, tok, "POST", f"/intakes/{intake['id']}/verify", {})
-        nearest = await _api(client, tok, "GET", f"/resources/teams/nearest?incident={incident['id']}")
+        incident = await api_call(client, tok, "POST", f"/intakes/{intake['id']}/verify", {})
+        nearest = await api_call(client, tok, "GET", f"/resources/teams/nearest?incident={incident['id']}")
         assert nearest, "the demo has teams near Zhanggong"
         where = f"/incidents/{incident['id']}"
-        page = await _open(browser, live_server, f"duty.{COUNTY}", where, width=1366, height=900)
+        page = await open_live(browser, live_server, f"duty.{COUNTY}", where, width=1366, height=900)
         rows = page.locator("#nearest > li")
         await rows.first.wait_for()
         shown = [await r.get_attribute("data-unit") for r in await rows.all()]
@@ -160,10 +128,10 @@ async def test_incident_card_lists_nearest_teams_by_distance(live_server: LiveSe
         assert kms == sorted(kms)
         assert "公里" in await rows.first.inner_text()
         await page.locator("#nearest-card").scroll_into_view_if_needed()
-        await _shot(page, "incident-nearest-desk")
-        phone = await _open(browser, live_server, f"duty.{COUNTY}", where, width=390, height=844)
+        await shot(page, "res-incident-nearest-desk")
+        phone = await open_live(browser, live_server, f"duty.{COUNTY}", where, width=390, height=844)
         await phone.locator("#nearest > li").first.wait_for()
         size = await phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert size[0] <= size[1], size
-        await _not_reloaded(page)
-        await _not_reloaded(phone)
+        await not_reloaded(page)
+        await not_reloaded(phone)

@@ -8,10 +8,12 @@
 // forms, focus and the reader's place.
 import { Live } from "./live.js";
 import { api, bindLiveState, formatTime, page, shortTime, ui } from "./common.js";
-import { localInputToIso, nowLocalInput } from "./cmdcommon.js";
-import { colon, debounce, dueState, el, journalHead, listJoin, paren, tickDeadlines, toast, uploadFile } from "./dom.js";
+import { colon, debounce, dueState, el, journalHead, paren, tickDeadlines, toast } from "./dom.js";
+import { setupDispatch } from "./tasks_dispatch.js";
+import { taskForms } from "./tasks_forms.js";
+import { mountStats } from "./tasks_stats.js";
+import { data, me, ms, unitName, unitOf } from "./tasks_util.js";
 
-const me = page.unit.code;
 const can = page.can || {};
 const inboxUnits = new Set(page.inbox_units);
 const OPEN = new Set(page.open_statuses);
@@ -19,8 +21,6 @@ const PRIO = Object.fromEntries(page.priorities.map((p, i) => [p, i]));
 const STATUSES = ["dispatched", "acknowledged", "in_progress", "feedback_submitted", "done", "cancelled", "obsolete"];
 const WORKING = new Set(["acknowledged", "in_progress"]);
 const REDISPATCHABLE = new Set(["dispatched", "acknowledged", "in_progress"]);  // as the service allows
-const STAT_KEYS = ["dispatched", "acknowledged", "done", "returns", "open", "overdue", "ack_late",
-  "minutes_to_acknowledge", "minutes_to_complete"];
 const q = page.exercise ? "?exercise=true" : "";
 
 let tasks = [];              // every task this user may see (list documents)
@@ -36,13 +36,6 @@ let generation = 0;
 
 // --- small things ------------------------------------------------------------------------------
 
-const ms = (iso) => (iso ? new Date(iso).getTime() : Infinity);
-const unitOf = (code) => (page.task_units && page.task_units[code]) || null;
-function unitName(code) {
-  const u = unitOf(code);
-  return u ? (page.lang === "en" && u.name_en) || u.name : code;
-}
-const data = (attrs = {}) => ({ ...attrs, "data-i18n-data": "1" });  // what people typed: stays as written
 const isInbox = (t) => inboxUnits.has(t.unit);
 const isOutbox = (t) => t.from_unit === me;
 const mayWork = (t) => can["task.work"] && isInbox(t);
@@ -83,35 +76,6 @@ function rungLive(t, r) {
 }
 /** Reported up the ladder (to a duty leader or chief) and still late: sorts with the overdue. */
 const escalated = (t) => rungs(t).some((r) => r.step !== "remind" && rungLive(t, r));
-
-/** A fresh Idempotency-Key (crypto.randomUUID needs a secure context; duty networks may be plain http). */
-function newKey() {
-  if (crypto.randomUUID && window.isSecureContext) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-}
-
-// Wall-clock time in the unit's zone (page.tz), both ways: for the due input and the stats period.
-function zoned(date) {
-  const [d, t] = formatTime(date.toISOString(), undefined, true).split(" ");
-  const [y, m, day] = d.split("-").map(Number);
-  const [h, mi, sec] = t.split(":").map(Number);
-  return { y, m, d: day, h, mi, s: sec };
-}
-function fromZoned(y, m, d, h = 0, mi = 0) {
-  const want = Date.UTC(y, m - 1, d, h, mi);
-  let guess = want;
-  for (let i = 0; i < 2; i += 1) {
-    const p = zoned(new Date(guess));
-    guess += want - Date.UTC(p.y, p.m - 1, p.d, p.h, p.mi, p.s);
-  }
-  return new Date(guess);
-}
-const wallInput = (iso) => formatTime(iso).replace(" ", "T");  // for <input type="datetime-local">
-function wallToIso(value) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value);
-  return m ? fromZoned(+m[1], +m[2], +m[3], +m[4], +m[5]).toISOString() : null;
-}
 
 /** Progress as the assignee last reported it: a completion that was returned (退回) is no longer 100%. */
 function progressOf(t) {
@@ -434,240 +398,8 @@ function toggle(kind, t) {
   if (!details.has(t.id) && expanded.has(key)) load().catch(() => {}); else render();
 }
 
-// --- actions -----------------------------------------------------------------------------------
-
-async function sign(t, button) {
-  button.disabled = true;
-  const ok = await act(async () => apply(await api(`/api/v1/tasks/${t.id}/acknowledge`, { method: "POST" })), ui("task.signed_ok"));
-  if (!ok) button.disabled = false;
-}
-
-async function verify(t, button) {
-  button.disabled = true;
-  const ok = await act(async () => apply(await api(`/api/v1/tasks/${t.id}/verify`, { method: "POST" })), ui("task.verified_ok"));
-  if (!ok) button.disabled = false;
-}
-
-function closePanel(key) {
-  const panel = panels.get(key);
-  if (panel) {
-    for (const url of panel._urls || []) URL.revokeObjectURL(url);
-    panel.remove();
-    panels.delete(key);
-  }
-  render();
-}
-
-function openPanel(kind, t, form) {
-  const key = `${kind}:${t.id}`;
-  if (panels.get(key)?.dataset.form === form) { closePanel(key); return; }
-  if (panels.has(key)) closePanel(key);
-  const panel = form === "feedback" ? feedbackForm(kind, t) : form === "redispatch" ? redispatchForm(kind, t) : reasonForm(kind, t, form);
-  panel.dataset.form = form;
-  panels.set(key, panel);
-  render();
-  const first = panel.querySelector("select, textarea");
-  if (first) first.focus({ preventScroll: true });
-  panel.scrollIntoView({ block: "nearest", behavior: "smooth" });
-}
-
-function reasonForm(kind, t, form) {
-  const key = `${kind}:${t.id}`;
-  const reason = el("textarea", { name: "reason", rows: 2, maxlength: 2000, required: true,
-    placeholder: form === "return" ? ui("task.return_placeholder") : "" });
-  const f = el("form", { class: `task-form reason-form ${form}-form` },
-    el("label", {}, ui(form === "return" ? "task.return_reason" : "task.cancel_reason"), reason),
-    el("div", { class: "form-buttons" },
-      el("button", { type: "submit", class: form === "return" ? "primary big" : "danger big", "data-action": `${form}-submit` },
-        ui(form === "return" ? "task.return_submit" : "task.cancel_submit")),
-      el("button", { type: "button", class: "secondary big", onclick: () => closePanel(key) }, ui("task.close_form"))));
-  f.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    const text = reason.value.trim();
-    if (!text) { toast(ui("task.reason_required"), true); reason.focus(); return; }
-    const buttons = f.querySelectorAll("button");
-    buttons.forEach((b) => { b.disabled = true; });
-    const ok = await act(async () => {
-      const doc = await api(`/api/v1/tasks/${t.id}/${form}`, { method: "POST", body: { reason: text } });
-      panels.delete(key);
-      f.remove();
-      apply(doc);
-    }, ui(form === "return" ? "task.returned_ok" : "task.cancelled_ok"));
-    if (!ok) buttons.forEach((b) => { b.disabled = false; });
-  });
-  return f;
-}
-
-/** 转派, in place: one of my units or teams, what to do (the task's title and instructions unless
- * changed), its sign-for window and a deadline no later than the task's own. */
-function redispatchForm(kind, t) {
-  const key = `${kind}:${t.id}`;
-  let idem = newKey();  // one per form: a retried send does not hand the task on twice
-  const unit = el("select", { name: "unit", required: true },
-    el("option", { value: "" }, ui("task.redispatch_pick")),
-    ...redispatchTargets(t).map((u) => {
-      const depth = u.path.split("/").filter(Boolean).length - (unitOf(t.unit).path.split("/").filter(Boolean).length + 1);
-      return el("option", data({ value: u.code }), "\u00a0\u00a0".repeat(Math.max(0, depth)) + unitName(u.code));
-    }));
-  const title = el("input", data({ type: "text", name: "title", maxlength: 200, value: t.title, required: true }));
-  const instr = el("textarea", { name: "instructions", rows: 2, maxlength: 8000, placeholder: ui("task.redispatch_instr_ph") });
-  const ack = el("select", { name: "ack_minutes" },
-    ...[10, 15, 30, 60, 120].map((n) => el("option", { value: n, selected: n === 30 }, ui("task.minutes_n", { n }))));
-  const due = el("input", { type: "datetime-local", name: "due_at", max: t.due_at ? wallInput(t.due_at) : undefined });
-  const hint = t.due_at ? ui("task.redispatch_due_hint", { t: formatTime(t.due_at) }) : "";
-  const status = el("p", { class: "form-status small", "aria-live": "polite" });
-  const f = el("form", { class: "task-form redispatch-form", novalidate: true },
-    el("p", { class: "form-title" }, ui("task.redispatch_title")),
-    el("label", {}, ui("task.redispatch_unit"), unit),
-    el("label", {}, ui("task.redispatch_task"), title),
-    el("label", {}, ui("task.redispatch_instr"), instr),
-    el("div", { class: "two" },
-      el("label", {}, ui("task.redispatch_ack"), ack),
-      el("label", {}, ui("task.redispatch_due"), due)),
-    hint ? el("p", { class: "small muted due-hint" }, hint) : "",
-    status,
-    el("div", { class: "form-buttons" },
-      el("button", { type: "submit", class: "primary big", "data-action": "redispatch-submit" }, ui("task.redispatch_submit")),
-      el("button", { type: "button", class: "secondary big", onclick: () => closePanel(key) }, ui("task.close_form"))));
-  f.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    status.textContent = "";
-    if (!unit.value) { toast(ui("task.redispatch_need_unit"), true); unit.focus(); return; }
-    const body = { unit: unit.value, ack_minutes: Number(ack.value) };
-    if (title.value.trim() && title.value.trim() !== t.title) body.title = title.value.trim();
-    if (instr.value.trim()) body.instructions = instr.value.trim();
-    if (due.value) {
-      body.due_at = wallToIso(due.value);
-      if (t.due_at && ms(body.due_at) > ms(t.due_at)) {
-        status.textContent = ui("task.redispatch_due_late", { t: formatTime(t.due_at) });
-        due.focus();
-        return;
-      }
-    }
-    const buttons = f.querySelectorAll("button, input, select, textarea");
-    buttons.forEach((b) => { b.disabled = true; });
-    status.textContent = ui("task.sending");
-    const name = unitName(body.unit);
-    const ok = await act(async () => {
-      try {
-        const child = await api(`/api/v1/tasks/${t.id}/redispatch`, { method: "POST", body, headers: { "Idempotency-Key": idem } });
-        panels.delete(key);
-        f.remove();
-        apply(child);
-        reload();  // the parent: signed for, its children
-      } catch (e) {
-        if (e.problem) idem = newKey();  // refused: a corrected send is a new request
-        throw e;
-      }
-    }, ui("task.redispatched_ok", { unit: name }));
-    if (!ok) { buttons.forEach((b) => { b.disabled = false; }); status.textContent = ""; }
-  });
-  return f;
-}
-
-function cameraIcon() {
-  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("aria-hidden", "true");
-  svg.innerHTML = '<path fill="currentColor" d="M9 3 7.2 5H4a2 2 0 0 0-2 2v11a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2h-3.2L15 3H9zm3 5a5 5 0 1 1 0 10 5 5 0 0 1 0-10zm0 2a3 3 0 1 0 0 6 3 3 0 0 0 0-6z"/>';
-  return svg;
-}
-
-function feedbackForm(kind, t) {
-  const key = `${kind}:${t.id}`;
-  const picked = [];                 // files chosen so far (the camera gives one at a time)
-  const uploaded = new WeakMap();    // file -> attachment id, so a retry does not upload twice
-  let location = null;
-  const text = el("textarea", { name: "text", rows: 3, maxlength: 8000, required: true, placeholder: ui("task.feedback_placeholder") });
-  const start = progressOf(t);
-  const range = el("input", { type: "range", name: "progress", min: 0, max: 100, step: 5, value: start, "aria-label": ui("task.progress") });
-  const number = el("input", { type: "number", name: "progress_n", min: 0, max: 100, step: 1, value: start, inputmode: "numeric",
-    "aria-label": ui("task.progress"), class: "pct-input" });
-  range.addEventListener("input", () => { number.value = range.value; });
-  number.addEventListener("input", () => { range.value = number.value; });
-  const figures = page.feedback_facts.map((k) => {
-    const f = page.facts[k];
-    return el("label", {}, `${f.name}${f.unit ? paren(f.unit.trim()) : ""}`,
-      el("input", { type: "number", name: `fact-${k}`, min: 0, step: 1, inputmode: "numeric", dataset: { fact: k } }));
-  });
-  const previews = el("div", { class: "previews" });
-  const files = el("input", { type: "file", accept: "image/*", capture: "environment", multiple: true, class: "photo-input", name: "photos" });
-  const urls = [];
-  const showPreviews = () => {
-    previews.replaceChildren(...picked.map((file, i) => {
-      const url = URL.createObjectURL(file);
-      urls.push(url);
-      return el("span", { class: "preview" }, el("img", { src: url, alt: ui("task.photo") }),
-        el("button", { type: "button", class: "remove", "aria-label": ui("task.photo_remove"), title: ui("task.photo_remove"),
-          onclick: () => { picked.splice(i, 1); showPreviews(); } }, "×"));
-    }));
-  };
-  files.addEventListener("change", () => {
-    picked.push(...files.files);
-    files.value = "";
-    showPreviews();
-  });
-  const where = el("span", { class: "where small muted", "aria-live": "polite" });
-  const locate = el("button", { type: "button", class: "secondary locate", "data-action": "locate", onclick: () => {
-    if (location) { location = null; where.textContent = ""; locate.textContent = ui("task.locate"); return; }
-    if (!navigator.geolocation) { where.textContent = ui("task.locate_failed"); return; }
-    where.textContent = ui("task.locating");
-    navigator.geolocation.getCurrentPosition((pos) => {
-      location = { lat: pos.coords.latitude, lon: pos.coords.longitude };
-      where.textContent = ui("task.located", { lat: location.lat.toFixed(5), lon: location.lon.toFixed(5), acc: Math.round(pos.coords.accuracy) });
-      locate.textContent = ui("task.locate_clear");
-    }, () => { where.textContent = ui("task.locate_failed"); }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
-  } }, ui("task.locate"));
-  const status = el("p", { class: "form-status small muted", "aria-live": "polite" });
-  const f = el("form", { class: "task-form feedback-form", novalidate: true },
-    el("label", { class: "wide" }, ui("task.feedback_text"), text),
-    el("div", { class: "progress-row" }, el("label", { class: "grow" }, ui("task.progress"), range), number, el("span", { class: "pct-sign" }, "%")),
-    el("fieldset", { class: "figures" }, el("legend", {}, ui("task.figures")), el("div", { class: "figures-grid" }, ...figures)),
-    el("div", { class: "media-row" },
-      el("label", { class: "photo-pick secondary-look" }, cameraIcon(), el("span", {}, ui("task.photos")), files),
-      locate),
-    previews, where,
-    el("div", { class: "form-buttons" },
-      el("button", { type: "submit", class: "primary big", value: "feedback", "data-action": "send-progress" }, ui("task.submit_progress")),
-      el("button", { type: "submit", class: "done-button big", value: "complete", "data-action": "send-done" }, ui("task.submit_done")),
-      el("button", { type: "button", class: "secondary big", onclick: () => closePanel(key) }, ui("task.close_form"))),
-    status);
-  f._urls = urls;
-  f.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    const action = ev.submitter && ev.submitter.value === "complete" ? "complete" : "feedback";
-    const body = { text: text.value.trim() };
-    if (!body.text) { toast(ui("task.need_text"), true); text.focus(); return; }
-    if (action === "feedback") body.progress = Math.max(0, Math.min(100, Math.round(Number(number.value) || 0)));
-    const facts = {};
-    for (const input of f.querySelectorAll("[data-fact]")) {
-      if (input.value !== "" && Number(input.value) >= 0) facts[input.dataset.fact] = Number(input.value);
-    }
-    if (Object.keys(facts).length) body.facts = facts;
-    if (location) Object.assign(body, location);
-    const buttons = f.querySelectorAll("button, input");
-    buttons.forEach((b) => { b.disabled = true; });
-    const ok = await act(async () => {
-      const ids = [];
-      for (const [i, file] of picked.entries()) {
-        if (!uploaded.has(file)) {
-          status.textContent = ui("task.uploading", { i: i + 1, n: picked.length });
-          uploaded.set(file, (await uploadFile(file)).id);
-        }
-        ids.push(uploaded.get(file));
-      }
-      if (ids.length) body.attachments = ids;
-      status.textContent = ui("task.sending");
-      const doc = await api(`/api/v1/tasks/${t.id}/${action}`, { method: "POST", body });
-      for (const url of urls) URL.revokeObjectURL(url);
-      panels.delete(key);
-      f.remove();
-      apply(doc);
-    }, ui(action === "complete" ? "task.done_sent" : "task.sent"));
-    if (!ok) { buttons.forEach((b) => { b.disabled = false; }); status.textContent = ""; }
-  });
-  return f;
-}
+const { sign, verify, openPanel } = taskForms({ panels, act, apply, render: () => render(), progressOf,
+  redispatchTargets, photo });
 
 // --- rendering ---------------------------------------------------------------------------------
 
@@ -808,7 +540,7 @@ function setTab(name, remember = false) {
   }
   if (!document.querySelector(".task-tab")) document.getElementById("pane-inbox").hidden = false;
   if (remember) history.replaceState(null, "", `${location.pathname}${location.search}#${name}`);
-  if (name === "stats" && (statsDirty || !statsShown)) loadStats();
+  if (name === "stats" && stats.needsLoad()) stats.load();
 }
 
 function chooseTab(inbox, outbox) {
@@ -861,342 +593,8 @@ function render() {
   seen = new Map(tasks.map((t) => [t.id, signature(t)]));
 }
 
-// --- 统计: per unit, for a period in the unit's zone ---------------------------------------------
-
-const statsTable = document.getElementById("stats");
-let period = "today";
-let statsShown = false;   // loaded at least once
-let statsDirty = false;   // a task changed while the tab was hidden
-let statsGeneration = 0;
-const lastStats = new Map();  // `${unit}:${key}` -> value, to mark what changed
-
-function periodStart(p) {
-  const today = zoned(new Date());
-  const back = p === "7d" ? 6 : p === "30d" ? 29 : 0;
-  const day = new Date(Date.UTC(today.y, today.m - 1, today.d - back));
-  return fromZoned(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate());
-}
-
-function duration(min) {
-  if (min === null || min === undefined) return "—";
-  if (min < 1) return ui("task.dur_lt1");
-  if (min < 60) return ui("task.dur_min", { m: min < 10 ? Number(min.toFixed(1)) : Math.round(min) });
-  const whole = Math.round(min);
-  return ui("task.dur_hm", { h: Math.floor(whole / 60), m: whole % 60 });
-}
-
-function statCell(unit, k, value, tag = "td") {
-  const id = `${unit}:${k}`;
-  const changed = statsShown && lastStats.has(id) && lastStats.get(id) !== value;
-  lastStats.set(id, value);
-  const minutes = k.startsWith("minutes_");
-  const cls = ["num", `c-${k}`, (k === "overdue" && value > 0) ? "bad" : "", (k === "ack_late" && value > 0) ? "warn" : "",
-    changed ? "changed" : ""].filter(Boolean).join(" ");
-  return el(tag, { class: cls, dataset: { k, label: ui(`task.st.${k}`) } }, minutes ? duration(value) : String(value ?? 0));
-}
-
-/** The mean time to sign for over all units: each unit's mean weighs by the tasks signed for. */
-function meanAck(rows) {
-  const timed = rows.filter((r) => r.minutes_to_acknowledge !== null && r.minutes_to_acknowledge !== undefined && r.acknowledged);
-  const n = timed.reduce((a, r) => a + r.acknowledged, 0);
-  return n ? Math.round(timed.reduce((a, r) => a + r.minutes_to_acknowledge * r.acknowledged, 0) / n * 10) / 10 : null;
-}
-
-async function loadStats() {
-  if (!statsTable) return;
-  const mine = ++statsGeneration;
-  statsDirty = false;
-  const from = periodStart(period);
-  const query = new URLSearchParams({ from: from.toISOString() });
-  if (page.exercise) query.set("exercise", "true");
-  const range = document.getElementById("stats-range");
-  let rows;
-  try {
-    rows = await api(`/api/v1/tasks/stats?${query}`);
-  } catch (e) {
-    if (mine === statsGeneration) range.textContent = ui("task.stats_failed", { msg: e.message });
-    return;
-  }
-  if (mine !== statsGeneration) return;
-  range.textContent = `${ui("task.stats_range", { from: formatTime(from.toISOString()) })} · ${ui("task.stats_updated", { t: formatTime(new Date().toISOString(), undefined, true).slice(11) })}`;
-  statsTable.dataset.period = period;
-  statsTable.querySelector("tbody").replaceChildren(...rows.map((r) => el("tr", { dataset: { unit: r.unit } },
-    el("th", data({ scope: "row", class: "c-unit" }), unitName(r.unit)),
-    ...STAT_KEYS.map((k) => statCell(r.unit, k, r[k])))));
-  const counts = STAT_KEYS.filter((k) => !k.startsWith("minutes_"));
-  statsTable.querySelector("tfoot").replaceChildren(...(rows.length > 1 ? [el("tr", { dataset: { unit: "total" } },
-    el("th", { scope: "row", class: "c-unit" }, ui("task.st.total")),
-    ...STAT_KEYS.map((k) => (counts.includes(k)
-      ? statCell("total", k, rows.reduce((n, r) => n + (r[k] || 0), 0))
-      : k === "minutes_to_acknowledge" ? statCell("total", k, meanAck(rows))
-        : el("td", { class: `num c-${k} none`, dataset: { k } }, ""))))] : []));
-  statsTable.hidden = rows.length === 0;
-  document.getElementById("stats-empty").hidden = rows.length > 0;
-  statsShown = true;
-}
-
-for (const b of document.querySelectorAll(".period-btn")) {
-  b.addEventListener("click", () => {
-    period = b.dataset.period;
-    for (const x of document.querySelectorAll(".period-btn")) x.setAttribute("aria-checked", x === b ? "true" : "false");
-    lastStats.clear();
-    statsShown = false;
-    loadStats();
-  });
-}
-// Time passes: tasks fall overdue or late to sign for without an event.
-setInterval(() => { if (tab === "stats") loadStats(); }, 60000);
-
-// --- 下达任务: the same task, by hand, to one or more units under mine ---------------------------
-
-const JURISDICTIONS = new Set(["province", "city", "county", "township", "village"]);
-const dispatchBox = document.getElementById("dispatch-box");
-
-/** The units under mine a task may go to, in tree order, in three groups: jurisdictions, departments, teams. */
-function dispatchTargets() {
-  const base = unitOf(me)?.path || page.unit.path;
-  const depth0 = (base || "").split("/").filter(Boolean).length;
-  const all = Object.entries(page.task_units || {})
-    .filter(([code, u]) => code !== me && u.path && base && u.path.startsWith(base))
-    .map(([code, u]) => ({ code, ...u, depth: u.path.split("/").filter(Boolean).length - depth0 - 1 }))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return [
-    ["jur", all.filter((u) => JURISDICTIONS.has(u.kind))],
-    ["agency", all.filter((u) => u.kind === "agency" || u.kind === "department")],
-    ["team", all.filter((u) => u.kind === "team")],
-  ].filter(([, list]) => list.length);
-}
-
-function setupDispatch() {
-  const form = document.getElementById("dispatch-form");
-  const toggle = document.getElementById("dispatch-toggle");
-  const groupsBox = document.getElementById("unit-groups");
-  const filter = document.getElementById("unit-filter");
-  const picked = document.getElementById("unit-picked");
-  const incident = document.getElementById("d-incident");
-  const title = document.getElementById("d-title");
-  const instr = document.getElementById("d-instr");
-  const ack = document.getElementById("d-ack");
-  const due = document.getElementById("d-due");
-  const fileInput = document.getElementById("d-files");
-  const fileList = document.getElementById("d-file-list");
-  const results = document.getElementById("d-results");
-  const status = document.getElementById("d-status");
-  const submit = document.getElementById("d-submit");
-  const keys = new Map();      // unit -> Idempotency-Key of its POST (kept across a retry after a network failure)
-  const uploads = new Map();   // unit -> Map(file -> attachment id): each upload belongs to one task
-  let files = [];
-  let incidentsLoaded = false;
-  let busy = false;
-
-  const groups = dispatchTargets();
-  const boxes = new Map();   // code -> checkbox
-  groupsBox.replaceChildren(...(groups.length ? groups.map(([g, list]) => el("div", { class: "unit-group", dataset: { group: g } },
-    el("p", { class: "unit-group-name" }, ui(`task.new_group_${g}`)),
-    el("div", { class: "unit-chips" }, ...list.map((u) => {
-      const box = el("input", { type: "checkbox", name: "unit", value: u.code, dataset: { depth: u.depth, kind: u.kind } });
-      boxes.set(u.code, box);
-      return el("label", data({ class: `unit-chip${u.depth > 0 && g === "jur" ? " sub" : ""}`, dataset: { code: u.code },
-        title: unitName(u.code) }), box, el("span", {}, unitName(u.code)));
-    })))) : [el("p", { class: "muted" }, ui("task.new_no_units"))]),
-  el("p", { class: "muted small unit-none", hidden: true }, ui("task.new_filter_none")));
-
-  const chosen = () => [...boxes.values()].filter((b) => b.checked).map((b) => b.value);
-  function showPicked() {
-    const codes = chosen();
-    picked.textContent = codes.length ? ui("task.new_picked", { n: codes.length, units: listJoin(codes.map(unitName)) })
-      : ui("task.new_picked_none");
-    picked.classList.toggle("none", !codes.length);
-    submit.textContent = codes.length === 1 ? ui("task.new_submit_1", { unit: unitName(codes[0]) })
-      : codes.length ? ui("task.new_submit_n", { n: codes.length }) : ui("task.new_submit");
-    for (const [code, b] of boxes) b.closest("label").classList.toggle("on", b.checked && !!code);
-  }
-  groupsBox.addEventListener("change", showPicked);
-  filter.addEventListener("input", () => {
-    const words = filter.value.trim().toLowerCase();
-    let shown = 0;
-    for (const group of groupsBox.querySelectorAll(".unit-group")) {
-      let inGroup = 0;
-      for (const label of group.querySelectorAll(".unit-chip")) {
-        const u = page.task_units[label.dataset.code];
-        const hit = !words || [label.dataset.code, u.name, u.name_en || ""].some((x) => x.toLowerCase().includes(words));
-        label.hidden = !hit;
-        if (hit) inGroup += 1;
-      }
-      group.hidden = inGroup === 0;
-      shown += inGroup;
-    }
-    groupsBox.querySelector(".unit-none").hidden = shown > 0 || !boxes.size;
-  });
-  filter.addEventListener("keydown", (ev) => { if (ev.key === "Enter") ev.preventDefault(); });
-  document.getElementById("pick-jur").addEventListener("click", () => {
-    // The jurisdictions directly below mine (shown under the filter): the common "all counties".
-    for (const b of boxes.values()) {
-      if (JURISDICTIONS.has(b.dataset.kind) && b.dataset.depth === "0" && !b.closest("label").hidden) b.checked = true;
-    }
-    showPicked();
-  });
-  document.getElementById("pick-none").addEventListener("click", () => {
-    for (const b of boxes.values()) b.checked = false;
-    showPicked();
-  });
-
-  // Incidents still open (and the one the page was opened for, whatever its state).
-  async function loadIncidentOptions() {
-    const query = new URLSearchParams({ status: "reported,responding,stabilised" });
-    if (page.exercise) query.set("exercise", "true");
-    const list = await api(`/api/v1/incidents?${query}`);
-    const want = incident.value || (incidentsLoaded ? "" : page.focus_incident || "");
-    if (want && !list.some((i) => i.id === want)) {
-      try { list.unshift(await api(`/api/v1/incidents/${want}`)); } catch { /* not visible: not offered */ }
-    }
-    incident.replaceChildren(
-      el("option", { value: "" }, ui(page.exercise ? "task.new_drill_no_incident" : "task.new_no_incident")),
-      ...list.map((i) => el("option", data({ value: i.id }), `${i.number} ${i.title}`)));
-    incident.value = list.some((i) => i.id === want) ? want : "";
-    incidentsLoaded = true;
-  }
-
-  // The deadline as duty rooms write it, 24-hour, in the unit's zone: "2026-11-30 20:36".
-  const resetDueMin = () => { due.placeholder = ui("task.new_due_ph", { t: nowLocalInput() }); };
-  for (const b of form.querySelectorAll(".due-quick button")) {
-    b.addEventListener("click", () => {
-      const h = Number(b.dataset.hours);
-      due.value = h ? formatTime(new Date(Date.now() + h * 3600000).toISOString()) : "";
-      resetDueMin();
-    });
-  }
-
-  function showFiles() {
-    fileList.replaceChildren(...files.map((file, i) => el("li", {},
-      el("span", data({ class: "file-name" }), file.name),
-      el("button", { type: "button", class: "remove", "aria-label": ui("task.new_file_remove"), title: ui("task.new_file_remove"),
-        onclick: () => { files.splice(i, 1); showFiles(); } }, "×"))));
-  }
-  fileInput.addEventListener("change", () => {
-    files.push(...fileInput.files);
-    fileInput.value = "";
-    showFiles();
-  });
-
-  function open(focus = true) {
-    form.hidden = false;
-    toggle.hidden = true;
-    toggle.setAttribute("aria-expanded", "true");
-    resetDueMin();
-    showPicked();
-    loadIncidentOptions().catch((e) => toast(ui("duty.error", { msg: e.message }), true));
-    if (focus) (chosen().length ? title : filter).focus({ preventScroll: true });
-  }
-  function close() {
-    form.hidden = true;
-    toggle.hidden = false;
-    toggle.setAttribute("aria-expanded", "false");
-    toggle.focus({ preventScroll: true });
-  }
-  toggle.addEventListener("click", () => open());
-  document.getElementById("d-close").addEventListener("click", close);
-
-  function reset() {
-    title.value = "";
-    instr.value = "";
-    due.value = "";
-    ack.value = "30";
-    form.querySelector('input[name="priority"][value="high"]').checked = true;
-    incident.value = [...incident.options].some((o) => o.value === (page.focus_incident || "")) ? page.focus_incident || "" : "";
-    files = [];
-    showFiles();
-    uploads.clear();
-  }
-
-  function result(code, ok, text) {
-    let li = results.querySelector(`li[data-unit="${code}"]`);
-    if (!li) { li = el("li", { dataset: { unit: code } }); results.append(li); }
-    li.className = ok ? "ok" : "failed";
-    li.replaceChildren(el("span", { class: "mark", "aria-hidden": "true" }, ok ? "✓" : "✕"),
-      el("span", data({ class: "r-unit" }), unitName(code)), " ", el("span", { class: "r-text" }, text));
-  }
-
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    if (busy) return;
-    status.textContent = "";
-    const units = chosen();
-    const fail = (msg, where) => { status.textContent = msg; toast(msg, true); if (where) where.focus(); };
-    if (!units.length) { fail(ui("task.new_need_unit"), filter); return; }
-    if (!title.value.trim()) { fail(ui("task.new_need_title"), title); return; }
-    const minutes = Number(ack.value);
-    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) { fail(ui("task.new_ack_bad"), ack); return; }
-    const body = { title: title.value.trim(), priority: form.querySelector('input[name="priority"]:checked')?.value || "high",
-      ack_minutes: minutes };
-    if (instr.value.trim()) body.instructions = instr.value.trim();
-    if (incident.value) body.incident_id = incident.value;
-    else if (page.exercise) body.exercise = true;  // under the drill banner, a task of no incident is a drill
-    if (due.value.trim()) {
-      const m = /^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})$/.exec(due.value.trim());
-      if (!m || +m[2] > 12 || +m[3] > 31 || +m[4] > 23 || +m[5] > 59) { fail(ui("task.new_due_bad", { t: nowLocalInput() }), due); return; }
-      const pad = (x) => x.padStart(2, "0");
-      due.value = `${m[1]}-${pad(m[2])}-${pad(m[3])} ${pad(m[4])}:${m[5]}`;
-      body.due_at = localInputToIso(due.value);
-      if (ms(body.due_at) <= Date.now()) { fail(ui("task.new_due_past"), due); return; }
-    }
-    busy = true;
-    const controls = form.querySelectorAll("button, input, select, textarea");
-    controls.forEach((c) => { c.disabled = true; });
-    results.replaceChildren();
-    const done = [];
-    const failed = [];
-    for (const [i, unit] of units.entries()) {
-      const name = unitName(unit);
-      if (!keys.has(unit)) keys.set(unit, newKey());
-      try {
-        const mine = uploads.get(unit) || new Map();
-        uploads.set(unit, mine);
-        const ids = [];
-        for (const file of files) {
-          if (!mine.has(file)) {
-            status.textContent = ui("task.new_uploading", { name: file.name, unit: name });
-            mine.set(file, (await uploadFile(file)).id);
-          }
-          ids.push(mine.get(file));
-        }
-        status.textContent = ui("task.new_sending", { i: i + 1, n: units.length, unit: name });
-        const doc = await api("/api/v1/tasks", { method: "POST", body: { ...body, unit, ...(ids.length ? { attachments: ids } : {}) },
-          headers: { "Idempotency-Key": keys.get(unit) } });
-        keys.delete(unit);
-        uploads.delete(unit);
-        done.push(unit);
-        result(unit, true, ui("task.new_ok_unit"));
-        apply(doc);
-      } catch (e) {
-        if (e.problem) keys.delete(unit);  // refused: a corrected send is a new request
-        failed.push(unit);
-        result(unit, false, ui("task.new_fail_unit", { msg: e.message }));
-      }
-    }
-    busy = false;
-    controls.forEach((c) => { c.disabled = false; });
-    status.textContent = "";
-    if (!failed.length) {
-      reset();
-      toast(ui("task.new_all_ok", { units: listJoin(done.map(unitName)) }));
-      setTimeout(() => { if (!busy) for (const li of results.querySelectorAll("li.ok")) li.remove(); }, 8000);
-      title.focus({ preventScroll: true });
-    } else {
-      // What went out is not sent again: only the units that failed stay ticked.
-      for (const unit of done) boxes.get(unit).checked = false;
-      const msg = ui("task.new_some_failed", { ok: done.length, bad: failed.length });
-      status.textContent = msg;
-      toast(msg, true);
-    }
-    showPicked();
-  });
-
-  showPicked();
-  return { open, refreshIncidents: () => { if (!form.hidden) loadIncidentOptions().catch(() => {}); } };
-}
-
-const dispatcher = dispatchBox && can["task.dispatch"] ? setupDispatch() : null;
+const dispatcher = document.getElementById("dispatch-box") && can["task.dispatch"] ? setupDispatch(apply) : null;
+const stats = mountStats(() => tab === "stats");
 if (dispatcher && page.focus_incident) dispatcher.open(false);  // /tasks?incident=ID: dispatch for it
 
 // --- loading and live --------------------------------------------------------------------------
@@ -1241,23 +639,21 @@ document.querySelector(".task-tabs")?.addEventListener("keydown", (ev) => {
 for (const f of [filters.status, filters.unit, filters.incident, filters.overdue]) if (f) f.addEventListener("change", () => render());
 
 const reload = debounce(() => load().catch(() => {}), 250);
-const reloadStats = debounce(() => loadStats(), 600);
+const reloadStats = debounce(() => stats.load(), 600);
 const refreshIncidents = debounce(() => dispatcher?.refreshIncidents(), 1000);
 function onEvent(ev) {
   if (ev.type.startsWith("incident.")) refreshIncidents();
   if (!ev.type.startsWith("task.")) return;
   if (ev.type.startsWith("task.facts_") && ev.subject) stale.add(ev.subject.id);
   reload();
-  if (statsTable) {
-    if (tab === "stats") reloadStats(); else statsDirty = true;
-  }
+  if (stats.present) stats.changed(reloadStats);
 }
 
 async function loadAll() {
   const head = await journalHead(api);
   await loadIncidents().catch(() => {});
   await load();
-  if (tab === "stats") loadStats();
+  if (tab === "stats") stats.load();
   return head;
 }
 
