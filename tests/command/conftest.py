@@ -4,16 +4,36 @@ incidents and look only at those; such modules run in one event loop: `loop_scop
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 import pytest_asyncio
+from sqlalchemy import func, select
 
 from core.db import Database
+from core.orm import utcnow
+from core.timers.models import Timer
 from tests.command.helpers import Cmd
 from tests.support import LiveServer, make_settings, sqlite_copy
+
+
+async def settle(db: Database, within: float = 10) -> None:
+    """Until no timer is due and unfired (the server's runner polls every 0.1 s): what the demo left
+    due fires before a test starts, never in the middle of its own work."""
+    deadline = time.monotonic() + within
+    while True:
+        async with db.read() as session:
+            due = (await session.execute(select(func.count()).select_from(Timer).where(
+                Timer.due_at <= utcnow(), Timer.state.in_(("scheduled", "claimed"))))).scalar_one()
+        if not due:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{due} timers still due")
+        await asyncio.sleep(0.05)
 
 
 async def _cmd(tmp_path: Path, url: str) -> AsyncIterator[Cmd]:
@@ -21,6 +41,7 @@ async def _cmd(tmp_path: Path, url: str) -> AsyncIterator[Cmd]:
     await server.start()
     db = Database(url)
     try:
+        await settle(db)
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
             yield Cmd(server=server, client=client, db_url=url, db=db)
     finally:
