@@ -5,7 +5,7 @@ import { el, paren, toast, uploadFile } from "./dom.js";
 import { data, ms, newKey, unitName, unitOf, wallInput, wallToIso } from "./tasks_util.js";
 
 /** The page lends what the forms act on: its open panels, how it acts and shows a changed task. */
-export function taskForms({ panels, act, apply, render, progressOf, redispatchTargets, photo }) {
+export function taskForms({ panels, act, apply, render, reload, progressOf, redispatchTargets, photo }) {
 
   async function sign(t, button) {
     button.disabled = true;
