@@ -59,15 +59,15 @@ def _convenor(by: Principal, c: Consultation) -> None:
 
 
 async def convene(uow: UnitOfWork, *, by: Principal, title: str, kind: str, starts_at: datetime,
-                  units_: list[str], experts: list[dict[str, str]], agenda: str = "", place: str = "",
+                  units: list[str], experts: list[dict[str, str]], agenda: str = "", place: str = "",
                   incident_id: str | None = None, exercise: bool = False) -> Consultation:
     session = uow.session
     if not by.can("consult.convene"):
         raise forbidden("convening a consultation needs command rights")
     incident = await incidents.get_visible(session, by, incident_id) if incident_id else None
     involved = {u.unit_code for u in await incidents.involved_units(session, incident.id)} if incident else set()
-    found = {u.code: u for u in (await session.execute(select(Unit).where(Unit.code.in_(units_)))).scalars()}
-    for i, code in enumerate(units_):
+    found = {u.code: u for u in (await session.execute(select(Unit).where(Unit.code.in_(units)))).scalars()}
+    for i, code in enumerate(units):
         unit = found.get(code)
         if unit is None or (not by.sees_path(unit.path) and code not in involved) or code == by.unit_code:
             raise invalid(f"/units/{i}", f"{code} is neither under your unit nor involved in the incident")
@@ -76,12 +76,12 @@ async def convene(uow: UnitOfWork, *, by: Principal, title: str, kind: str, star
                      exercise=incident.exercise if incident else exercise, convened_by_name=by.name)
     session.add(c)
     await session.flush()
-    for code in dict.fromkeys(units_):
+    for code in dict.fromkeys(units):
         session.add(Invitee(id=new_id(), consultation_id=c.id, unit_code=code))
     for e in experts:
         session.add(Invitee(id=new_id(), consultation_id=c.id, name=e["name"], field=e.get("field", "")))
     await session.flush()
-    await _emit(uow, c, "consultation.convened", {"units": units_, "experts": len(experts)})
+    await _emit(uow, c, "consultation.convened", {"units": units, "experts": len(experts)})
     return c
 
 

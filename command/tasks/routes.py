@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from command.tasks import schemas, service
@@ -16,13 +16,8 @@ api = Api("tasks")
 @api.post("/tasks", summary="Dispatch a task to a unit (下达)", body=schemas.TASK_CREATE, response=schemas.TASK,
           creates=True, permission="task.dispatch")
 async def dispatch(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    due = datetime.fromisoformat(body["due_at"].replace("Z", "+00:00")) if "due_at" in body else None
-    task = await service.dispatch(uow, by=ctx.principal, unit=body["unit"], title=body["title"],
-                                  instructions=body.get("instructions", ""), priority=body.get("priority", "high"),
-                                  incident_id=body.get("incident_id"), ack_minutes=body.get("ack_minutes", 30),
-                                  due_at=due, address=body.get("address", ""), lat=body.get("lat"),
-                                  lon=body.get("lon"), attachment_ids=body.get("attachments"),
-                                  exercise=body.get("exercise", False))
+    attachments = body.pop("attachments", None)
+    task = await service.dispatch(uow, by=ctx.principal, attachment_ids=attachments, **body)
     return Reply(201, await service.task_view(uow.session, ctx.principal, task))
 
 
@@ -46,9 +41,8 @@ async def list_tasks(ctx: Ctx) -> Reply:
          query={"from": {"type": "string", "format": "date-time"}, "to": {"type": "string", "format": "date-time"},
                 "exercise": {"type": "boolean", "default": False}})
 async def stats(ctx: Ctx) -> Reply:
-    end = datetime.fromisoformat(ctx.query["to"].replace("Z", "+00:00")) if "to" in ctx.query else utcnow()
-    start = (datetime.fromisoformat(ctx.query["from"].replace("Z", "+00:00")) if "from" in ctx.query
-             else end - timedelta(days=30))
+    end = ctx.query.get("to") or utcnow()
+    start = ctx.query.get("from") or end - timedelta(days=30)
     async with ctx.db.read() as session:
         return Reply(200, await service.stats(session, ctx.principal, start=start, end=end,
                                               exercise=ctx.query["exercise"]))
@@ -71,18 +65,18 @@ async def acknowledge(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
 @api.post("/tasks/{id}/feedback", summary="Report progress (反馈), with figures, photos and a location",
           body=schemas.FEEDBACK, response=schemas.TASK, permission="task.work")
 async def feedback(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    task, _row = await service.feedback(uow, by=ctx.principal, task_id=ctx.path["id"], text=body["text"],
-                                        progress=body.get("progress"), facts=body.get("facts"), lat=body.get("lat"),
-                                        lon=body.get("lon"), attachment_ids=body.get("attachments"))
+    attachments = body.pop("attachments", None)
+    task, _row = await service.feedback(uow, by=ctx.principal, task_id=ctx.path["id"], attachment_ids=attachments,
+                                        **body)
     return Reply(200, await service.task_view(uow.session, ctx.principal, task))
 
 
 @api.post("/tasks/{id}/complete", summary="Report the task done (完成反馈), for the dispatcher to verify",
           body=schemas.COMPLETE, response=schemas.TASK, permission="task.work")
 async def complete(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    task, _row = await service.complete(uow, by=ctx.principal, task_id=ctx.path["id"], text=body["text"],
-                                        facts=body.get("facts"), lat=body.get("lat"), lon=body.get("lon"),
-                                        attachment_ids=body.get("attachments"))
+    attachments = body.pop("attachments", None)
+    task, _row = await service.complete(uow, by=ctx.principal, task_id=ctx.path["id"], attachment_ids=attachments,
+                                        **body)
     return Reply(200, await service.task_view(uow.session, ctx.principal, task))
 
 
@@ -96,24 +90,21 @@ async def verify(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
 @api.post("/tasks/{id}/return", summary="Return it for more work (退回), with a reason", body=schemas.REASON,
           response=schemas.TASK, permission="task.dispatch")
 async def return_task(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    task = await service.return_(uow, by=ctx.principal, task_id=ctx.path["id"], reason=body["reason"])
+    task = await service.return_(uow, by=ctx.principal, task_id=ctx.path["id"], **body)
     return Reply(200, await service.task_view(uow.session, ctx.principal, task))
 
 
 @api.post("/tasks/{id}/redispatch", summary="Hand the task, or a part of it, on to one of my units (转派)",
           body=schemas.REDISPATCH, response=schemas.TASK, creates=True, permission="task.dispatch")
 async def redispatch(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    due = datetime.fromisoformat(body["due_at"].replace("Z", "+00:00")) if "due_at" in body else None
-    child = await service.redispatch(uow, by=ctx.principal, task_id=ctx.path["id"], unit=body["unit"],
-                                     title=body.get("title"), instructions=body.get("instructions"),
-                                     ack_minutes=body.get("ack_minutes", 30), due_at=due)
+    child = await service.redispatch(uow, by=ctx.principal, task_id=ctx.path["id"], **body)
     return Reply(201, await service.task_view(uow.session, ctx.principal, child))
 
 
 @api.post("/tasks/{id}/cancel", summary="Cancel it (撤销), with a reason; the record stays", body=schemas.REASON,
           response=schemas.TASK, permission="task.dispatch")
 async def cancel(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    task = await service.cancel(uow, by=ctx.principal, task_id=ctx.path["id"], reason=body["reason"])
+    task = await service.cancel(uow, by=ctx.principal, task_id=ctx.path["id"], **body)
     return Reply(200, await service.task_view(uow.session, ctx.principal, task))
 
 
