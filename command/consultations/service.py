@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from command.consultations.models import CONSULTATION_TRANSITIONS, Consultation, Entry, Invitee
@@ -26,7 +26,7 @@ from core.units.models import Unit
 
 def visible(by: Principal) -> Any:
     invited = select(Invitee.consultation_id).where(Invitee.unit_code == by.unit_code)
-    return or_(Consultation.unit_path.like(by.unit_path + "%"), Consultation.id.in_(invited))
+    return by.path_filter(Consultation.unit_path, Consultation.id.in_(invited))
 
 
 async def get_visible(session: AsyncSession, by: Principal, consultation_id: str) -> Consultation:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from command.incidents import service as incidents
@@ -38,7 +38,7 @@ from core.problems import forbidden, invalid, not_found
 from core.states import next_state
 from core.timers import service as timers
 from core.units.models import JURISDICTION_KINDS, Unit
-from core.units.paths import ancestors_from_path, path_of
+from core.units.paths import ancestors_from_path, in_subtree, path_of
 from duty.rosters import resolver
 from duty.rules import service as rules
 
@@ -50,7 +50,7 @@ ESCALATE_TIMER = "command.task.escalate"
 
 def visible(by: Principal) -> Any:
     """SQL: tasks addressed into my subtree, or dispatched from it."""
-    return or_(Task.unit_path.like(by.unit_path + "%"), Task.from_path.like(by.unit_path + "%"))
+    return by.path_filter(Task.unit_path, by.path_filter(Task.from_path))
 
 
 async def get_visible(session: AsyncSession, by: Principal, task_id: str) -> Task:
@@ -445,7 +445,7 @@ async def list_visible(session: AsyncSession, by: Principal, *, unit: str | None
                        now: datetime | None = None) -> list[Task]:
     stmt = select(Task).where(visible(by), Task.exercise == exercise)
     if unit:
-        stmt = stmt.where(Task.unit_path.like(await path_of(session, unit) + "%"))
+        stmt = stmt.where(in_subtree(Task.unit_path, await path_of(session, unit)))
     if status:
         stmt = stmt.where(Task.status.in_(status))
     if open_only or overdue:
