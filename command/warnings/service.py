@@ -98,6 +98,22 @@ async def list_visible(session: AsyncSession, by: Principal, *, active_only: boo
     return sorted(rows, key=lambda w: (w.state not in ACTIVE, COLOURS[w.colour]["level"]))  # red first
 
 
+async def summaries(session: AsyncSession, series_ids: list[str], *, now: datetime | None = None
+                    ) -> dict[str, dict[str, int]]:
+    """Per warning, the counts a list shows: addressed, signed, reported, late."""
+    now = now or utcnow()
+    out = {sid: {"addressed": 0, "signed": 0, "reported": 0, "late": 0} for sid in series_ids}
+    rows = (await session.execute(select(WarningAddressee).where(WarningAddressee.series_id.in_(series_ids),
+                                                                 WarningAddressee.state != "withdrawn"))).scalars()
+    for r in rows:
+        c = out[r.series_id]
+        c["addressed"] += 1
+        c["signed"] += r.state in ("signed", "reported")
+        c["reported"] += r.state == "reported"
+        c["late"] += _late(r, now) is not None
+    return out
+
+
 async def addressees_of(session: AsyncSession, series_id: str) -> list[WarningAddressee]:
     stmt = select(WarningAddressee).where(WarningAddressee.series_id == series_id).order_by(WarningAddressee.unit_code)
     return list((await session.execute(stmt)).scalars())
