@@ -78,6 +78,18 @@ EVENTS: dict[str, EventSpec] = {
     "task.deadline_moved": ("任务时限调整", "Task deadline moved", TASK),
     "task.facts_accepted": ("采纳反馈数据", "Feedback figures accepted", TASK),
     "task.facts_declined": ("未采纳反馈数据", "Feedback figures declined", TASK),
+    "warning.issued": ("发布预警", "Warning issued", OBJECT),
+    "warning.updated": ("更新预警", "Warning updated", OBJECT),
+    "warning.cancelled": ("解除预警", "Warning cancelled", OBJECT),
+    "warning.expired": ("预警到期", "Warning expired", OBJECT),
+    "warning.forwarded": ("转发预警", "Warning passed on", OBJECT),
+    "warning.signed": ("签收预警", "Warning signed for", OBJECT),
+    "warning.precautions_reported": ("反馈防范落实", "Precautions reported", OBJECT),
+    "warning.sign_overdue": ("预警超时未签收", "Warning not signed for in time", OBJECT),
+    "warning.report_due_soon": ("防范落实反馈即将到期", "Precaution report due soon", OBJECT),
+    "warning.report_overdue": ("防范落实反馈逾期", "Precaution report overdue", OBJECT),
+    "warning.escalated": ("预警督办上报", "Warning follow-up escalated", OBJECT),
+    "unit.population_set": ("更新风险人口", "Population at risk set", OBJECT),
 }
 register("command", EVENTS)
 EVENT_LABELS: dict[str, tuple[str, str]] = labels(EVENTS)
@@ -89,4 +101,5 @@ SUBJECT_LABELS: dict[str, tuple[str, str]] = {
     "consultation": ("会商", "Consultation"),
     "team": ("救援队伍", "Rescue team"), "stock": ("物资", "Stock"), "shelter": ("避难场所", "Shelter"),
     "expert": ("专家", "Expert"), "resource_request": ("物资申请", "Resource request"),
+    "warning": ("预警", "Warning"),
 }

@@ -21,6 +21,8 @@ EVENTS: dict[str, EventSpec] = {
     "incident.plan_terminated": ("终止应急响应", "Response ended", OBJECT),
     "incident.plan_evaluated": ("总结评估", "After-action evaluation", OBJECT),
     "incident.plan_report_due": ("响应期间续报提醒", "Follow-up report due (response cadence)", OBJECT),
+    "plan.warning_suggested": ("建议启动预警响应", "Warning-stage response suggested", OBJECT),
+    "plan.warning_suggestion_withdrawn": ("预警响应建议撤回", "Warning-stage response no longer suggested", OBJECT),
 }
 register("plans", EVENTS)
 EVENT_LABELS: dict[str, tuple[str, str]] = labels(EVENTS)
