@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from core import metrics
 from core.api import idempotency
+from core.auth import last_used
 from core.auth import service as auth
 from core.auth.principal import Principal
 from core.auth.sessions import COOKIE, CSRF_HEADER
@@ -193,6 +194,8 @@ async def authenticate(runtime: Runtime, request: Request, *, writing: bool) -> 
             principal = await auth.principal_from_token(session, token.strip())
             if principal is None:
                 raise Problem(401, "token unknown or revoked", type="/problems/unauthenticated")
+            if principal.token_id:  # noted in memory, written every few seconds (no write per request)
+                last_used.tracker(runtime.db).note(principal.token_id)
             return principal
         data = runtime.signer.load(request.cookies.get(COOKIE))
         principal = await auth.principal_from_session(session, data) if data else None
@@ -296,8 +299,6 @@ async def _handle(route: ApiRoute, runtime: Runtime, request: Request) -> Respon
                     user_id=principal.user_id, key=key, method=route.method, path=request.url.path,
                     request_sha256=fingerprint, status=reply.status,
                     body=orjson.dumps(reply.body if reply.replay_body is None else reply.replay_body).decode()))
-            if principal.token_id:
-                await auth.touch_token(uow, principal.token_id)
     except IntegrityError:
         if key:  # a concurrent retry with the same key committed first: answer as it did
             replay = await _replay(runtime, principal, key, fingerprint)
