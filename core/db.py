@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -18,7 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -28,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from core import metrics, sqlite_inline
 from core.journal import service as journal
 from core.journal.events import Actor, CommittedEvent, PendingEvent
 
@@ -37,7 +39,14 @@ CommitListener = Callable[[list[CommittedEvent]], Awaitable[None]]
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": 30}, pool_pre_ping=False)
+    path = make_url(url).database or ""
+    # YINGJI_SQLITE_INLINE=0 goes back to aiosqlite's thread (A/B comparisons, a suspected driver bug).
+    inline = (path not in ("", ":memory:") and not path.startswith("file:")
+              and os.environ.get("YINGJI_SQLITE_INLINE", "1") != "0")
+    if inline:  # statements run on the loop (core.sqlite_inline says why); busy waits are async
+        engine = create_async_engine(url, async_creator=sqlite_inline.creator(str(path)), pool_pre_ping=False)
+    else:
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_pre_ping=False)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -47,7 +56,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={0 if inline else 30000}")
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -333,6 +342,8 @@ class GroupWriter:
             await session.close()
         self.batches += 1
         self.units += len(done)
+        metrics.GROUP_COMMIT_BATCHES.inc()
+        metrics.GROUP_COMMIT_UNITS.inc(len(done))
         events: list[CommittedEvent] = []
         for u, committed in zip(done, results, strict=True):
             u.committed = committed

@@ -8,6 +8,7 @@ work), honour Idempotency-Key, and render problems as application/problem+json.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -24,6 +25,7 @@ from core import metrics
 from core.api import idempotency
 from core.auth import last_used
 from core.auth import service as auth
+from core.auth.cache import PrincipalCache
 from core.auth.principal import Principal
 from core.auth.sessions import COOKIE, CSRF_HEADER
 from core.db import UnitOfWork
@@ -184,21 +186,49 @@ async def _read_upload(request: Request) -> dict[str, Any]:
     return dict(form)
 
 
+def _principal_cache(runtime: Runtime) -> PrincipalCache | None:
+    """The process's principal cache, invalidated by the feed (none without a feed to do that)."""
+    cache: PrincipalCache | None = runtime.extras.get("principal_cache")
+    if cache is None and runtime.feed is not None:
+        cache = runtime.extras["principal_cache"] = PrincipalCache()
+        runtime.feed.subscribe(cache.on_event)
+    return cache
+
+
 async def authenticate(runtime: Runtime, request: Request, *, writing: bool) -> Principal:
+    cache = _principal_cache(runtime)
     authz = request.headers.get("authorization", "")
-    async with runtime.db.read() as session:
-        if authz:
-            scheme, _, token = authz.partition(" ")
-            if scheme.lower() != "bearer" or not token:
-                raise Problem(401, "use Authorization: Bearer <token>", type="/problems/unauthenticated")
-            principal = await auth.principal_from_token(session, token.strip())
+    if authz:
+        scheme, _, token = authz.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Problem(401, "use Authorization: Bearer <token>", type="/problems/unauthenticated")
+        key = PrincipalCache.token_key(token)
+        principal = cache.get(key) if cache else None
+        if principal is None:
+            generation = cache.generation if cache else 0
+            async with runtime.db.read() as session:
+                principal = await auth.principal_from_token(session, token)
             if principal is None:
                 raise Problem(401, "token unknown or revoked", type="/problems/unauthenticated")
-            if principal.token_id:  # noted in memory, written every few seconds (no write per request)
-                last_used.tracker(runtime.db).note(principal.token_id)
-            return principal
-        data = runtime.signer.load(request.cookies.get(COOKIE))
-        principal = await auth.principal_from_session(session, data) if data else None
+            if cache:
+                cache.put(key, principal, generation=generation)
+        if principal.token_id:  # noted in memory, written every few seconds (no write per request)
+            last_used.tracker(runtime.db).note(principal.token_id)
+        return principal
+    data = runtime.signer.load(request.cookies.get(COOKIE))
+    principal = None
+    if data:
+        key = PrincipalCache.session_key(data.user_id, data.epoch)
+        cached = cache.get(key) if cache else None
+        if cached is not None:
+            principal = dataclasses.replace(cached, csrf=data.csrf)
+        else:
+            generation = cache.generation if cache else 0
+            async with runtime.db.read() as session:
+                principal = await auth.principal_from_session(session, data)
+            if principal is not None and cache:
+                cache.put(key, principal, generation=generation)
     if principal is None:
         raise Problem(401, "sign in first", type="/problems/unauthenticated")
     if writing and request.headers.get(CSRF_HEADER) != principal.csrf:
@@ -287,12 +317,13 @@ async def _handle(route: ApiRoute, runtime: Runtime, request: Request) -> Respon
     if key is not None and not (0 < len(key) <= idempotency.MAX_KEY_LENGTH):
         raise Problem(400, f"Idempotency-Key must be 1 to {idempotency.MAX_KEY_LENGTH} characters")
     fingerprint = idempotency.fingerprint(route.method, request.url.path, raw) if key else ""
-    if key:
-        replay = await _replay(runtime, principal, key, fingerprint)
-        if replay is not None:
-            return replay
+    replayed: idempotency.IdempotencyRecord | None = None
     try:
         async with runtime.db.write(principal.actor) as uow:
+            # Looked up inside the unit of work: no read transaction of its own, and a retry in the
+            # same group-commit batch sees the first one's record (answered once that batch commits).
+            if key and (replayed := await idempotency.find(uow.session, principal.user_id, key)) is not None:
+                return _replay_response(replayed, fingerprint)
             reply = await route.handler(ctx, uow, body)
             if key and reply.status < 300:
                 uow.session.add(idempotency.IdempotencyRecord(
@@ -320,6 +351,10 @@ async def _replay(runtime: Runtime, principal: Principal, key: str, fingerprint:
         record = await idempotency.find(session, principal.user_id, key)
     if record is None:
         return None
+    return _replay_response(record, fingerprint)
+
+
+def _replay_response(record: idempotency.IdempotencyRecord, fingerprint: str) -> Response:
     if record.request_sha256 != fingerprint:
         raise Problem(422, "this Idempotency-Key was used for a different request",
                       type="/problems/idempotency-key-reused",
