@@ -126,7 +126,8 @@ async def test_kill_9_during_concurrent_intakes(tmp_path: Path, db_url: str,
     await again.wait_ready()
     async with httpx.AsyncClient(base_url=again.url, timeout=60, limits=limits) as client:
         results = await asyncio.gather(*(_post(client, token, tag, i) for i in range(IN_FLIGHT)))
-    assert [r.status_code for r in results] == [201] * IN_FLIGHT, [r.text[:200] for r in results if r.status_code != 201]
+    assert [r.status_code for r in results] == [201] * IN_FLIGHT, \
+        [r.text[:200] for r in results if r.status_code != 201]
     for i, intake_id in acked.items():
         assert results[i].json()["id"] == intake_id
         assert results[i].headers.get("idempotent-replayed") == "true"
