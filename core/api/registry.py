@@ -317,7 +317,7 @@ async def _handle(route: ApiRoute, runtime: Runtime, request: Request) -> Respon
     if key is not None and not (0 < len(key) <= idempotency.MAX_KEY_LENGTH):
         raise Problem(400, f"Idempotency-Key must be 1 to {idempotency.MAX_KEY_LENGTH} characters")
     fingerprint = idempotency.fingerprint(route.method, request.url.path, raw) if key else ""
-    replayed: idempotency.IdempotencyRecord | None = None
+    replayed: idempotency.Stored | None = None
     try:
         async with runtime.db.write(principal.actor) as uow:
             # Looked up inside the unit of work: no read transaction of its own, and a retry in the
@@ -326,10 +326,10 @@ async def _handle(route: ApiRoute, runtime: Runtime, request: Request) -> Respon
                 return _replay_response(replayed, fingerprint)
             reply = await route.handler(ctx, uow, body)
             if key and reply.status < 300:
-                uow.session.add(idempotency.IdempotencyRecord(
-                    user_id=principal.user_id, key=key, method=route.method, path=request.url.path,
-                    request_sha256=fingerprint, status=reply.status,
-                    body=orjson.dumps(reply.body if reply.replay_body is None else reply.replay_body).decode()))
+                await idempotency.record(
+                    uow.session, user_id=principal.user_id, key=key, method=route.method, path=request.url.path,
+                    fingerprint=fingerprint, status=reply.status,
+                    body=orjson.dumps(reply.body if reply.replay_body is None else reply.replay_body).decode())
     except IntegrityError:
         if key:  # a concurrent retry with the same key committed first: answer as it did
             replay = await _replay(runtime, principal, key, fingerprint)
@@ -354,7 +354,7 @@ async def _replay(runtime: Runtime, principal: Principal, key: str, fingerprint:
     return _replay_response(record, fingerprint)
 
 
-def _replay_response(record: idempotency.IdempotencyRecord, fingerprint: str) -> Response:
+def _replay_response(record: idempotency.Stored, fingerprint: str) -> Response:
     if record.request_sha256 != fingerprint:
         raise Problem(422, "this Idempotency-Key was used for a different request",
                       type="/problems/idempotency-key-reused",
