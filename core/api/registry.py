@@ -213,8 +213,8 @@ async def authenticate(runtime: Runtime, request: Request, *, writing: bool) -> 
                 raise Problem(401, "token unknown or revoked", type="/problems/unauthenticated")
             if cache:
                 cache.put(key, principal, generation=generation)
-        if principal.token_id:  # noted in memory, written every few seconds (no write per request)
-            last_used.tracker(runtime.db).note(principal.token_id)
+        # Its use is noted once the request succeeded (bad input changes nothing, not even this).
+        request.state.yingji_token_id = principal.token_id
         return principal
     data = runtime.signer.load(request.cookies.get(COOKIE))
     principal = None
@@ -292,6 +292,8 @@ def _endpoint(route: ApiRoute) -> Callable[[Request], Awaitable[Response]]:
         except Exception:
             log.exception("unhandled error in %s %s", route.method, route.path)
             response = problem_response(Problem(500, "internal error; the operation was not completed"))
+        if response.status_code < 400 and (token_id := getattr(request.state, "yingji_token_id", None)):
+            last_used.tracker(runtime.db).note(token_id)  # in memory; written every few seconds
         metrics.HTTP_REQUESTS.labels(route.method, route.path, str(response.status_code)).inc()
         metrics.HTTP_LATENCY.labels(route.method, route.path).observe(time.perf_counter() - started)
         return response
