@@ -82,7 +82,7 @@ async def test_kill_9_during_concurrent_intakes(tmp_path: Path, db_url: str,
     token = await token_for(db_url, "duty.360702")
     tag = f"k9-{uuid.uuid4().hex[:8]}"
     server = server_process_factory(tmp_path / "a", db_url)
-    await server.wait_ready()
+    await server.wait_ready(timeout=120)  # generous: a loaded CI machine starts slowly
     acked: dict[int, str] = {}
     enough = asyncio.Event()
 
@@ -97,11 +97,11 @@ async def test_kill_9_during_concurrent_intakes(tmp_path: Path, db_url: str,
                 raise AssertionError(f"{res.status_code}: {res.text[:300]}")
 
     limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
-    async with httpx.AsyncClient(base_url=server.url, timeout=60, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=server.url, timeout=180, limits=limits) as client:
         tasks = [asyncio.create_task(one(client, i)) for i in range(IN_FLIGHT)]
         waiter = asyncio.create_task(enough.wait())
         await asyncio.wait([waiter, asyncio.gather(*tasks)], return_when=asyncio.FIRST_COMPLETED,
-                           timeout=120)
+                           timeout=300)
         _kill(server)
         snapshot = dict(acked)  # what the clients had been told before the kill
         await asyncio.gather(*tasks)
@@ -123,8 +123,8 @@ async def test_kill_9_during_concurrent_intakes(tmp_path: Path, db_url: str,
 
     # The clients retry everything with the same keys against a restarted server.
     again = server_process_factory(tmp_path / "b", db_url)
-    await again.wait_ready()
-    async with httpx.AsyncClient(base_url=again.url, timeout=60, limits=limits) as client:
+    await again.wait_ready(timeout=120)
+    async with httpx.AsyncClient(base_url=again.url, timeout=180, limits=limits) as client:
         results = await asyncio.gather(*(_post(client, token, tag, i) for i in range(IN_FLIGHT)))
     assert [r.status_code for r in results] == [201] * IN_FLIGHT, \
         [r.text[:200] for r in results if r.status_code != 201]
