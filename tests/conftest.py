@@ -22,7 +22,7 @@ from web.demo import load_demo
 os.environ.setdefault("YINGJI_CHECK_EVENTS", "1")
 # The events tests emit of their own, outside any domain's catalogue.
 catalogue.register("tests", {t: (t, t, catalogue.OBJECT) for t in (
-    "test.drill_step", "test.bulky", "test.written", "test.timer_fired")})
+    "test.drill_step", "test.bulky", "test.written", "test.timer_fired", "test.gc", "test.order", "test.ping")})
 
 
 async def _demo(url: str) -> None:
