@@ -311,6 +311,8 @@ KNOWN_UNUSABLE: dict[str, str] = {
                                                   "team registry entry (404)",
     "POST /api/v1/resources/shelters/{id}/occupancy": "shelters are demo facilities; no route makes one (cannot make)",
     "POST /api/v1/consultations/{id}/entries": "opinions are recorded once the convenor has opened the session (422)",
+    "POST /api/v1/warnings/{id}/forward": "a county's demo unit has no subordinate jurisdictions to pass a warning to "
+                                          "(422 /units)",
     "POST /api/v1/consultations/{id}/attend": "the caller's unit must be invited; the example consultation invites the "
                                               "county's teams, which have no users of their own (403)",
 }
