@@ -12,6 +12,7 @@ Idempotency-Key, and render problems as application/problem+json. Handlers take 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -27,7 +28,9 @@ from starlette.routing import Route
 
 from core import metrics
 from core.api import idempotency
+from core.auth import last_used
 from core.auth import service as auth
+from core.auth.cache import PrincipalCache
 from core.auth.principal import Principal
 from core.auth.sessions import COOKIE, CSRF_HEADER
 from core.db import UnitOfWork
@@ -214,19 +217,49 @@ async def _read_upload(request: Request) -> dict[str, Any]:
     return dict(form)
 
 
+def _principal_cache(runtime: Runtime) -> PrincipalCache | None:
+    """The process's principal cache, invalidated by the feed (none without a feed to do that)."""
+    cache: PrincipalCache | None = runtime.extras.get("principal_cache")
+    if cache is None and runtime.feed is not None:
+        cache = runtime.extras["principal_cache"] = PrincipalCache()
+        runtime.feed.subscribe(cache.on_event)
+    return cache
+
+
 async def authenticate(runtime: Runtime, request: Request, *, writing: bool) -> Principal:
+    cache = _principal_cache(runtime)
     authz = request.headers.get("authorization", "")
-    async with runtime.db.read() as session:
-        if authz:
-            scheme, _, token = authz.partition(" ")
-            if scheme.lower() != "bearer" or not token:
-                raise Problem(401, "use Authorization: Bearer <token>", type="/problems/unauthenticated")
-            principal = await auth.principal_from_token(session, token.strip())
+    if authz:
+        scheme, _, token = authz.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Problem(401, "use Authorization: Bearer <token>", type="/problems/unauthenticated")
+        key = PrincipalCache.token_key(token)
+        principal = cache.get(key) if cache else None
+        if principal is None:
+            generation = cache.generation if cache else 0
+            async with runtime.db.read() as session:
+                principal = await auth.principal_from_token(session, token)
             if principal is None:
                 raise Problem(401, "token unknown or revoked", type="/problems/unauthenticated")
-            return principal
-        data = runtime.signer.load(request.cookies.get(COOKIE))
-        principal = await auth.principal_from_session(session, data) if data else None
+            if cache:
+                cache.put(key, principal, generation=generation)
+        # Its use is noted once the request succeeded (bad input changes nothing, not even this).
+        request.state.yingji_token_id = principal.token_id
+        return principal
+    data = runtime.signer.load(request.cookies.get(COOKIE))
+    principal = None
+    if data:
+        key = PrincipalCache.session_key(data.user_id, data.epoch)
+        cached = cache.get(key) if cache else None
+        if cached is not None:
+            principal = dataclasses.replace(cached, csrf=data.csrf)
+        else:
+            generation = cache.generation if cache else 0
+            async with runtime.db.read() as session:
+                principal = await auth.principal_from_session(session, data)
+            if principal is not None and cache:
+                cache.put(key, principal, generation=generation)
     if principal is None:
         raise Problem(401, "sign in first", type="/problems/unauthenticated")
     if writing and request.headers.get(CSRF_HEADER) != principal.csrf:
@@ -290,6 +323,8 @@ def _endpoint(route: ApiRoute) -> Callable[[Request], Awaitable[Response]]:
         except Exception:
             log.exception("unhandled error in %s %s", route.method, route.path)
             response = problem_response(Problem(500, "internal error; the operation was not completed"))
+        if response.status_code < 400 and (token_id := getattr(request.state, "yingji_token_id", None)):
+            last_used.tracker(runtime.db).note(token_id)  # in memory; written every few seconds
         metrics.HTTP_REQUESTS.labels(route.method, route.path, str(response.status_code)).inc()
         metrics.HTTP_LATENCY.labels(route.method, route.path).observe(time.perf_counter() - started)
         return response
@@ -315,20 +350,19 @@ async def _handle(route: ApiRoute, runtime: Runtime, request: Request) -> Respon
     if key is not None and not (0 < len(key) <= idempotency.MAX_KEY_LENGTH):
         raise Problem(400, f"Idempotency-Key must be 1 to {idempotency.MAX_KEY_LENGTH} characters")
     fingerprint = idempotency.fingerprint(route.method, request.url.path, raw) if key else ""
-    if key:
-        replay = await _replay(runtime, principal, key, fingerprint)
-        if replay is not None:
-            return replay
+    replayed: idempotency.Stored | None = None
     try:
         async with runtime.db.write(principal.actor) as uow:
+            # Looked up inside the unit of work: no read transaction of its own, and a retry in the
+            # same group-commit batch sees the first one's record (answered once that batch commits).
+            if key and (replayed := await idempotency.find(uow.session, principal.user_id, key)) is not None:
+                return _replay_response(replayed, fingerprint)
             reply = await route.handler(ctx, uow, body)
             if key and reply.status < 300:
-                uow.session.add(idempotency.IdempotencyRecord(
-                    user_id=principal.user_id, key=key, method=route.method, path=request.url.path,
-                    request_sha256=fingerprint, status=reply.status,
-                    body=orjson.dumps(reply.body if reply.replay_body is None else reply.replay_body).decode()))
-            if principal.token_id:
-                await auth.touch_token(uow, principal.token_id)
+                await idempotency.record(
+                    uow.session, user_id=principal.user_id, key=key, method=route.method, path=request.url.path,
+                    fingerprint=fingerprint, status=reply.status,
+                    body=orjson.dumps(reply.body if reply.replay_body is None else reply.replay_body).decode())
     except IntegrityError:
         if key:  # a concurrent retry with the same key committed first: answer as it did
             replay = await _replay(runtime, principal, key, fingerprint)
@@ -350,6 +384,10 @@ async def _replay(runtime: Runtime, principal: Principal, key: str, fingerprint:
         record = await idempotency.find(session, principal.user_id, key)
     if record is None:
         return None
+    return _replay_response(record, fingerprint)
+
+
+def _replay_response(record: idempotency.Stored, fingerprint: str) -> Response:
     if record.request_sha256 != fingerprint:
         raise Problem(422, "this Idempotency-Key was used for a different request",
                       type="/problems/idempotency-key-reused",
