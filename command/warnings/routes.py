@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from command.warnings import schemas, service
-from command.warnings.models import EarlyWarning
+from command.warnings.models import EarlyWarning, WarningAddressee
 from command.warnings.rules import COLOURS, HAZARDS, STATUS_LABELS, WINDOW_SOURCE
 from core.api import Api, Ctx, Reply
 from core.db import UnitOfWork
@@ -100,7 +100,8 @@ async def sign(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
           response=schemas.PRECAUTION_REPORT, permission="warning.sign")
 async def precautions(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     rep = await service.report_precautions(uow, by=ctx.principal, warning_id=ctx.path["id"], doc=body)
-    return Reply(200, rep.as_doc())
+    row = await uow.session.get(WarningAddressee, rep.addressee_id)
+    return Reply(200, {**(row.as_doc() if row else {}), "report": rep.as_doc()})
 
 
 @api.post("/warnings/{id}/forward", summary="Pass it down to my units (转发), with my additions",

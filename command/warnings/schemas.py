@@ -41,8 +41,8 @@ WARNING_ISSUE: dict[str, Any] = {
         "areas": AREAS, "effective_at": DATETIME, "onset_at": DATETIME, "expires_at": DATETIME,
         "exercise": {"type": "boolean", "default": False, "description": "a drill warning (演练)"},
     },
-    "examples": [{"hazard": "rainstorm", "colour": "red", "issuer_name": "赣州市气象台",
-                  "description": "预计未来 3 小时内章贡区、南康区降雨量将达 100 毫米以上。",
+    "examples": [{"hazard": "rainstorm", "colour": "red", "issuer_name": "章贡区气象台",
+                  "description": "预计未来 3 小时内章贡区降雨量将达 100 毫米以上。",
                   "instructions": "1. 政府及相关部门按照职责做好防暴雨应急和抢险工作；2. 停止集会、停课、停业；"
                                   "3. 做好山洪、滑坡、泥石流等灾害的防御和抢险工作。",
                   "areas": {"units": ["360702"]}, "expires_at": "2030-06-01T12:00:00Z"}],

@@ -230,8 +230,8 @@ async def issue(uow: UnitOfWork, *, by: Principal, hazard: str, colour: str, are
 
     `status` is the CAP word: "Actual" or "Exercise" (drill data everywhere). An imported warning
     (`source` != "manual") also addresses the issuer's own unit (the city duty room signs for the
-    met office's warning); one issued here does not. Areas naming units outside the issuer's
-    jurisdiction are refused when typed here and skipped when imported."""
+    met office's warning); one issued here does so only if the area names that unit. Areas naming
+    units outside the issuer's jurisdiction are refused when typed here and skipped when imported."""
     if not by.can("warning.issue"):
         raise forbidden("issuing warnings needs the right to issue them")
     if status not in STATUSES:
@@ -257,13 +257,21 @@ async def issue(uow: UnitOfWork, *, by: Principal, hazard: str, colour: str, are
                      created_at=now)
     uow.session.add(w)
     await uow.session.flush()
-    rows = [await _address(uow, w, u) for u in targets if source != "manual" or u.code != by.unit_code]
+    rows = [await _address(uow, w, u) for u in targets if _addressed_issuer(w, u.code)]
     if expires_at is not None:
         await timers.schedule(uow, kind=EXPIRE_TIMER, ref=w.series_id, due_at=max(expires_at, now))
     await uow.session.flush()
     await _emit(uow, w, "warning.issued", {"addressed": [r.unit_code for r in rows]}, rows)
     await hooks.changed(uow, w, None, "issued")
     return w
+
+
+def _addressed_issuer(w: EarlyWarning, code: str) -> bool:
+    """Every unit of the area is addressed, except the issuing unit itself when the warning was
+    issued here and its area only reaches it from above (the city warning its counties does not
+    sign for its own warning; a county warning itself, by naming itself, does; an imported
+    warning is received by the issuer's unit like any other)."""
+    return code != w.issuer_unit or w.source != "manual" or code in (w.areas.get("units") or [])
 
 
 def _headline(issuer_name: str, hazard: str, colour: str) -> str:
@@ -333,7 +341,7 @@ async def update(uow: UnitOfWork, *, by: Principal, replaces: str, hazard: str |
     rows = await addressees_of(uow.session, w.series_id)
     issuer = await _principal_like(by, w)
     targets = {u.code: u for u in await _area_units(uow.session, issuer, w.areas, strict=False)
-               if w.source != "manual" or u.code != w.issuer_unit}
+               if _addressed_issuer(w, u.code)}
     have = {r.unit_code: r for r in rows}
     added, withdrawn, readdressed = [], [], []
     for r in rows:

@@ -383,7 +383,7 @@ async function loadWarnings() {
     const cov = document.createElement("span");
     cov.className = "hall-wcov";
     const c = w.coverage || { addressed: 0, signed: 0, reported: 0 };
-    cov.textContent = ui("hall.warn_cov", { s: c.signed, r: c.reported, n: c.addressed });
+    cov.textContent = ui("hall.warn_cov", { s: c.signed, r: c.reported, n: c.addressed, m: c.addressed });
     const bar = document.createElement("span");
     bar.className = "hall-wbar";
     const fill = document.createElement("span");

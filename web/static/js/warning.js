@@ -89,7 +89,7 @@ function forwardForm() {
     const f = new FormData(form);
     const units = f.getAll("units").map(String);
     if (!units.length) return;
-    if (await act(() => api(`/api/v1/warnings/${wid}/forward`, { method: "POST", body: { units, additions: String(f.get("additions") || "") } }), ui("warn.forward_ok"))) reload();
+    if (await act(() => api(`/api/v1/warnings/${wid}/forward`, { method: "POST", idempotent: true, body: { units, additions: String(f.get("additions") || "") } }), ui("warn.forward_ok"))) reload();
   });
   return el("details", { class: "forward-box" }, el("summary", {}, ui("warn.forward")), form);
 }

@@ -104,7 +104,7 @@ function setupIssue() {
     const submit = document.getElementById("f-submit");
     submit.disabled = true;
     let made = null;
-    const ok = await act(async () => { made = await api("/api/v1/warnings", { method: "POST", body }); }, ui("warn.issued_ok"));
+    const ok = await act(async () => { made = await api("/api/v1/warnings", { method: "POST", body, idempotent: true }); }, ui("warn.issued_ok"));
     submit.disabled = false;
     if (ok && made) location.href = `/warnings/${made.series_id}${page.exercise ? "?exercise=1" : ""}`;
     else status.textContent = "";

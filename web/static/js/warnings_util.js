@@ -63,7 +63,7 @@ export function precautionForm(wid, done) {
     if (!Object.keys(body).length) { status.textContent = ui("warn.measures"); return; }
     const submit = form.querySelector("button[type=submit]");
     submit.disabled = true;
-    const ok = await act(() => api(`/api/v1/warnings/${wid}/precautions`, { method: "POST", body }), ui("warn.report_ok"));
+    const ok = await act(() => api(`/api/v1/warnings/${wid}/precautions`, { method: "POST", body, idempotent: true }), ui("warn.report_ok"));
     submit.disabled = false;
     if (ok) { form.reset(); done(); }
     else status.textContent = ui("warn.failed", { msg: "" });
