@@ -35,6 +35,7 @@ from core.startup import run_all as run_startup_hooks
 from core.timers.runner import TimerRunner
 from core.units.routes import api as units_api
 from duty.api import APIS as DUTY_APIS
+from integrations.api import APIS as INTEGRATION_APIS
 from plans_registry.api import APIS as PLAN_APIS
 from web import openapi, pages, pages_command, pages_duty, pages_plans, pages_resources, pages_tasks
 from web.live import LiveHub, websocket_endpoint
@@ -45,7 +46,8 @@ HERE = Path(__file__).parent
 VERSION = "0.1.0"
 
 # Every domain's API, in the order the OpenAPI description lists them. Later domains add theirs.
-APIS: list[Api] = [units_api, users_api, journal_api, attachments_api, *DUTY_APIS, *COMMAND_APIS, *PLAN_APIS]
+APIS: list[Api] = [units_api, users_api, journal_api, attachments_api, *DUTY_APIS, *INTEGRATION_APIS, *COMMAND_APIS,
+                   *PLAN_APIS]
 
 
 def all_api_routes() -> list[ApiRoute]:

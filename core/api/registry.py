@@ -78,6 +78,7 @@ class Ctx:
     principal: Principal
     query: dict[str, Any]
     path: dict[str, str]
+    raw: bytes = b""  # the request body as sent (routes that take a non-JSON body read it here)
 
     @property
     def db(self) -> Any:
@@ -107,6 +108,9 @@ class ApiRoute:
     status: int = 200
     description: str = ""
     upload: bool = False  # multipart/form-data instead of a JSON body
+    max_body: int = MAX_BODY
+    # A non-JSON body (e.g. CAP XML), read raw into ctx.raw: its OpenAPI `content` by media type.
+    raw_body: dict[str, Any] | None = None
 
     @property
     def writes(self) -> bool:
@@ -151,10 +155,24 @@ def _parse_query(request: Request, declared: dict[str, dict[str, Any]]) -> dict[
     return out
 
 
-async def _read_body(request: Request, schema: dict[str, Any] | None) -> tuple[dict[str, Any], bytes]:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise Problem(413, f"body larger than {MAX_BODY} bytes")
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it passes `limit`: a huge upload is never held in memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise Problem(413, f"body larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Problem(413, f"body larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _read_body(request: Request, schema: dict[str, Any] | None,
+                     limit: int = MAX_BODY) -> tuple[dict[str, Any], bytes]:
+    raw = await _read_limited(request, limit)
     if schema is None:
         return {}, raw
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -233,10 +251,11 @@ class Api:
     def post(self, path: str, *, summary: str, body: dict[str, Any] | None = None,
              response: dict[str, Any] | None = None, creates: bool = False, status: int = 200,
              permission: str | None = None, description: str = "",
-             upload: bool = False) -> Callable[[WriteHandler], WriteHandler]:
+             upload: bool = False, max_body: int = MAX_BODY,
+             raw_body: dict[str, Any] | None = None) -> Callable[[WriteHandler], WriteHandler]:
         return self._add("POST", path, summary=summary, body=body, response=response, creates=creates,
                          status=201 if creates else status, permission=permission, description=description,
-                         upload=upload)
+                         upload=upload, max_body=max_body, raw_body=raw_body)
 
     def patch(self, path: str, *, summary: str, body: dict[str, Any], response: dict[str, Any] | None = None,
               permission: str | None = None, description: str = "") -> Callable[[WriteHandler], WriteHandler]:
@@ -279,7 +298,8 @@ async def _handle(route: ApiRoute, runtime: Runtime, request: Request) -> Respon
     if route.upload:
         body, raw = await _read_upload(request), b""
     else:
-        body, raw = await _read_body(request, route.body)
+        body, raw = await _read_body(request, route.body, route.max_body)
+        ctx.raw = raw
     key = request.headers.get(idempotency.HEADER) if route.creates else None
     if key is not None and not (0 < len(key) <= idempotency.MAX_KEY_LENGTH):
         raise Problem(400, f"Idempotency-Key must be 1 to {idempotency.MAX_KEY_LENGTH} characters")
