@@ -57,7 +57,8 @@ HAZARDS: dict[str, dict[str, Any]] = {
                     "source": "[P] 山洪灾害预警 as county flash-flood systems issue it (本地默认)"},
     "geohazard": {"zh": "地质灾害", "en": "Geological hazard", "by": "自然资源", "category": "Geo",
                   "colours": ("yellow", "orange", "red"),
-                  "source": "[Q] 地质灾害气象风险预警 (自然资源部门会同气象部门); 《地质灾害防治条例》(国务院令第394号)"},
+                  "source": "[Q] 地质灾害气象风险预警 (自然资源部门会同气象部门); "
+                            "《地质灾害防治条例》(国务院令第394号)"},
     "forest_fire": {"zh": "森林火险", "en": "Forest fire danger", "by": "林业", "category": "Fire", "colours": _ALL,
                     "source": "[Q] 《森林防火条例》(国务院令第541号) 森林火险预警"},
     "other": {"zh": "其他", "en": "Other", "by": "", "category": "Other", "colours": _ALL,

@@ -381,8 +381,9 @@ async def cancel(uow: UnitOfWork, *, by: Principal, warning_id: str, reason: str
     return w
 
 
-async def _end(uow: UnitOfWork, w: EarlyWarning, type: str, data: dict[str, Any]) -> None:
-    await timers.cancel(uow, kind=EXPIRE_TIMER, ref=w.series_id)
+async def _end(uow: UnitOfWork, w: EarlyWarning, type: str, data: dict[str, Any], *, by_timer: bool = False) -> None:
+    if not by_timer:  # the firing timer must not be fenced off under its own feet
+        await timers.cancel(uow, kind=EXPIRE_TIMER, ref=w.series_id)
     rows = await addressees_of(uow.session, w.series_id)
     for r in rows:
         r.version_id = w.id
@@ -399,7 +400,7 @@ async def expire(uow: UnitOfWork, *, warning_id: str) -> EarlyWarning | None:
         return None
     w.state = next_state(WARNING_TRANSITIONS, w.state, "expire", what="warning")
     w.ended_at = utcnow()
-    await _end(uow, w, "warning.expired", {})
+    await _end(uow, w, "warning.expired", {}, by_timer=True)
     return w
 
 
@@ -477,7 +478,10 @@ async def forward(uow: UnitOfWork, *, by: Principal, warning_id: str, units: lis
     w = await get_current(uow.session, by, warning_id)
     if w.state not in ACTIVE:
         raise conflict(f"the warning is {w.state}; it is not passed on")
-    mine = await _my_row(uow.session, by, w, None) if not by.sees_path(w.issuer_path) else None
+    mine = (await uow.session.execute(select(WarningAddressee).where(
+        WarningAddressee.series_id == w.series_id, WarningAddressee.unit_code == by.unit_code))).scalar_one_or_none()
+    if mine is None and not by.sees_path(w.issuer_path):
+        raise Problem(409, f"warning {w.series_id} is not addressed to {by.unit_code}", type="/problems/not-addressed")
     if mine is not None and mine.state == "addressed":
         await sign_for(uow, by=by, warning_id=warning_id)  # whoever passes it on has it
     found = {u.code: u for u in (await uow.session.execute(select(Unit).where(Unit.code.in_(units)))).scalars()}
