@@ -130,6 +130,12 @@ def warning_fields(alert: Alert) -> dict[str, Any]:
         "expires_at": info.expires if info else None,
         "sent_at": alert.sent,
     }
+    if fields["expires_at"] is not None and fields["expires_at"] <= fields["effective_at"]:
+        # Seen in the wild (MeteoAlarm's closing updates: expires == effective): a message that ends
+        # as it starts. Kept, already expired; its own times stay in extra.cap.
+        fields["effective_at"] = None
+        if fields["onset_at"] is not None and fields["onset_at"] >= fields["expires_at"]:
+            fields["onset_at"] = None
     return fields
 
 

@@ -89,18 +89,6 @@ async def _referenced(session: AsyncSession, by: Principal, alert: Alert) -> Ear
                            "element": "references", "rule": "cap:references"}])
 
 
-def _check_times(alert: Alert) -> None:
-    info = mapping.primary_info(alert)
-    if info is None or info.expires is None:
-        return
-    start = info.effective or alert.sent
-    if info.expires <= start:
-        index = alert.infos.index(info) + 1
-        raise problem_of(CapError("profile", [{
-            "pointer": f"/alert/info[{index}]/expires", "element": "expires", "rule": "cap:expires",
-            "message": "失效时间不晚于生效时间 (expires is not after effective/sent)"}]))
-
-
 async def import_message(uow: UnitOfWork, *, by: Principal, data: bytes) -> dict[str, Any]:
     """→ {"outcome": "created"|"updated"|"cancelled"|"unchanged"|"ignored", "warning": doc|None, …}."""
     try:
@@ -128,7 +116,6 @@ async def import_message(uow: UnitOfWork, *, by: Principal, data: bytes) -> dict
         current = await warnings.get_visible(uow.session, by, existing.id)
         return {**base, "outcome": "unchanged", "warning": current.as_doc()}
 
-    _check_times(alert)
     fields = mapping.warning_fields(alert)
     identity: dict[str, Any] = {"identifier": alert.identifier, "sender": alert.sender, "cap_xml": _received_text(data),
                 "extra": {"cap": to_doc(alert)}}
