@@ -26,6 +26,9 @@ CAP_MESSAGES: dict[str, dict[str, str]] = {
         "cap.empty": "请先选择文件或粘贴消息",
         "cap.drill": "演练",
         "cap.refused_docs": "拒收哪些消息、为什么：见 docs/cap.md",
+        "cap.sig.digest_valid": "数字签名摘要核对一致（未核验签发者证书）",
+        "cap.sig.digest_mismatch": "注意：数字签名摘要不符，消息可能在签名后被改动，请向发布单位核实",
+        "cap.sig.unchecked": "带数字签名，形式未能核对",
     },
     "en": {
         "cap.title": "Import a CAP warning",
@@ -51,5 +54,9 @@ CAP_MESSAGES: dict[str, dict[str, str]] = {
         "cap.empty": "Choose a file or paste a message first",
         "cap.drill": "Drill",
         "cap.refused_docs": "What is refused and why: docs/cap.md",
+        "cap.sig.digest_valid": "Signature digest matches (the signer's certificate is not checked)",
+        "cap.sig.digest_mismatch": "Caution: the signature digest does not match; the message may have been "
+                                   "altered after signing. Check with the issuer",
+        "cap.sig.unchecked": "Signed in a form we could not check",
     },
 }

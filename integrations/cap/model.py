@@ -108,6 +108,7 @@ class Alert:
     infos: list[Info] = field(default_factory=list)
     # Not CAP fields: what we noticed while reading (kept for the record, never exported).
     signed: bool = False
+    signature: str = "absent"  # integrations.cap.signature: absent | digest_valid | digest_mismatch | unchecked
 
     @property
     def is_live(self) -> bool:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from integrations.cap import schema
+from integrations.cap import schema, signature
 from integrations.cap.model import (
     DEFAULT_LANGUAGE,
     NS,
@@ -180,6 +180,7 @@ def alert_of(root: etree._Element) -> Alert:
         incidents=_text(root, "incidents"),
         infos=[_info(root, i) for i in root.findall(_q("info"))],
         signed=root.find(f"{{{DSIG}}}Signature") is not None,
+        signature=signature.check(root),
     )
 
 

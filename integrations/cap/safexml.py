@@ -82,7 +82,7 @@ def parse(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
     try:
         for event, element in etree.iterparse(
                 io.BytesIO(data), events=("start", "end"), resolve_entities=False, no_network=True,
-                load_dtd=False, dtd_validation=False, huge_tree=False, remove_comments=True, remove_pis=True):
+                load_dtd=False, dtd_validation=False, huge_tree=False, remove_comments=True, remove_pis=False):
             if event == "start":
                 depth += 1
                 count += 1

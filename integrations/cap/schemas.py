@@ -56,6 +56,9 @@ IMPORT_RESULT: dict[str, Any] = {
                                    "status or Ack/Error type, validated but never a warning"},
         "identifier": {"type": "string"}, "sender": {"type": "string"}, "status": {"type": "string"},
         "msg_type": {"type": "string"}, "reason": {"type": "string"},
+        "signature": {"enum": ["absent", "digest_valid", "digest_mismatch", "unchecked"],
+                      "description": "the enveloped XML signature's reference digest, recomputed (the signer's "
+                                     "key is not checked); a mismatch is shown, not refused"},
         "warning": {"type": ["object", "null"], "description": "the warning version, as GET /warnings/{id}"},
     },
     "examples": [{"outcome": "created", "identifier": "36070041600000_20260801080000_0",

@@ -67,6 +67,7 @@ def _received_text(data: bytes) -> str:
 def _doc_without_signature(alert: Alert) -> dict[str, Any]:
     doc = to_doc(alert)
     doc.pop("signed", None)
+    doc.pop("signature", None)
     return doc
 
 
@@ -96,7 +97,7 @@ async def import_message(uow: UnitOfWork, *, by: Principal, data: bytes) -> dict
     except CapError as error:
         raise problem_of(error) from None
     base = {"identifier": alert.identifier, "sender": alert.sender, "status": alert.status,
-            "msg_type": alert.msg_type}
+            "msg_type": alert.msg_type, "signature": alert.signature}
     if alert.status in IGNORED_STATUS:
         return {**base, "outcome": "ignored", "reason": IGNORED_STATUS[alert.status], "warning": None}
     if alert.msg_type in IGNORED_TYPE:
@@ -106,7 +107,7 @@ async def import_message(uow: UnitOfWork, *, by: Principal, data: bytes) -> dict
                                                           sender=alert.sender)
     if existing is not None:
         kept = existing.extra.get("cap") or {}
-        kept = {k: v for k, v in kept.items() if k != "signed"}
+        kept = {k: v for k, v in kept.items() if k not in ("signed", "signature")}
         if kept and kept != _doc_without_signature(alert):
             raise Problem(409, f"标识 {alert.identifier} 已用于另一条内容不同的消息 (identifier reused by "
                           f"{alert.sender} for a different message)", title="Identifier reused",

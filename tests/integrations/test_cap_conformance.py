@@ -67,7 +67,7 @@ def test_round_trip_keeps_every_field_and_validates(path: Path | None) -> None:
     assert schema.errors_of(etree.fromstring(xml)) == []
     again = read_alert(xml)
     alert.infos = chinese_first(alert.infos)
-    alert.signed = False  # a signature is never carried over: the export is ours, not the sender's
+    alert.signed, alert.signature = False, "absent"  # a signature is never carried over
     assert to_doc(again) == to_doc(alert)
     assert from_doc(to_doc(alert)) == alert
 
@@ -94,6 +94,20 @@ def test_samples_keep_languages_references_resources_and_geocodes() -> None:
     assert alert_units(tw) == []  # Taiwanese geocodes are not GB/T 2260 units
     ph = read_alert((SAMPLES / "ph-pagasa__ph.cap").read_bytes())
     assert ph.status == "Test" and not ph.is_live
+
+
+def test_signature_digests_are_recomputed() -> None:
+    need_samples()
+    for name in ("ph-pagasa__ph.cap", "us-usgs__earthquake-iso8859-1.cap",
+                 "us-ipaws__ipaws-5e6dd9de023f1930ef6548d9.xml", "us-ipaws__ipaws-5e7e0fc5023f1930efcf3deb.xml"):
+        assert read_alert((SAMPLES / name).read_bytes()).signature == "digest_valid", name
+    assert read_alert((SAMPLES / "tg-meteotogo__invalid_digest.xml").read_bytes()).signature == "digest_mismatch"
+    # One changed letter after signing is caught.
+    signed = (SAMPLES / "us-ipaws__ipaws-5e7e0fc5023f1930efcf3deb.xml").read_bytes()
+    tampered = signed.replace(b"<urgency>Immediate", b"<urgency>Expected", 1)
+    assert tampered != signed
+    assert read_alert(tampered).signature == "digest_mismatch"
+    assert read_alert((SAMPLES / "oasis-spec__v1dot2_appendix_adot1.xml").read_bytes()).signature == "absent"
 
 
 # --- real-world deviations -------------------------------------------------------------------

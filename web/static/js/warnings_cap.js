@@ -55,6 +55,9 @@ function showOk(doc) {
   const detail = el("p", "small", `${doc.msg_type} · ${doc.status} · ${doc.identifier}`);
   if (doc.reason) detail.textContent += ` — ${doc.reason}`;
   result.appendChild(detail);
+  if (doc.signature && doc.signature !== "absent") {
+    result.appendChild(el("p", doc.signature === "digest_mismatch" ? "error" : "small muted", say(`cap.sig.${doc.signature}`)));
+  }
   if (w) {
     const link = el("a", "", `${say("cap.open")}: ${w.headline || w.event}`);
     link.href = `/warnings/${w.series_id}${w.exercise ? "?exercise=1" : ""}`;
