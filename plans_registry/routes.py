@@ -10,10 +10,12 @@ from typing import Any
 from starlette.responses import Response
 
 from command.incidents import service as incidents
+from command.warnings import service as warnings
+from command.warnings.rules import ACTIVE as ACTIVE_WARNINGS
 from core.api import Api, Ctx, Reply
 from core.db import UnitOfWork
 from core.problems import Problem
-from plans_registry import activations, schemas, triggers
+from plans_registry import activations, schemas, triggers, warning_triggers
 from plans_registry import document as doc
 from plans_registry import service as registry
 
@@ -138,6 +140,15 @@ async def suggestions(ctx: Ctx) -> Reply:
     async with ctx.db.read() as session:
         incident = await incidents.get_visible(session, ctx.principal, ctx.path["id"])
         return Reply(200, await triggers.suggestions(session, incident))
+
+
+@api.get("/warnings/{id}/plan-suggestions",
+         summary="预警响应: plans in force whose warning triggers the active warning meets, and where",
+         response=schemas.SUGGESTIONS)
+async def warning_suggestions(ctx: Ctx) -> Reply:
+    async with ctx.db.read() as session:
+        w = await warnings.get_current(session, ctx.principal, ctx.path["id"])
+        return Reply(200, await warning_triggers.suggestions(session, w) if w.state in ACTIVE_WARNINGS else [])
 
 
 @api.get("/incidents/{id}/activations", summary="The plans launched on the incident, with their groups and tasks",

@@ -37,7 +37,17 @@ from core.units.routes import api as units_api
 from duty.api import APIS as DUTY_APIS
 from integrations.api import APIS as INTEGRATION_APIS
 from plans_registry.api import APIS as PLAN_APIS
-from web import openapi, pages, pages_cap, pages_command, pages_duty, pages_plans, pages_resources, pages_tasks
+from web import (
+    openapi,
+    pages,
+    pages_cap,
+    pages_command,
+    pages_duty,
+    pages_plans,
+    pages_resources,
+    pages_tasks,
+    pages_warnings,
+)
 from web.live import LiveHub, websocket_endpoint
 from web.presence import PresenceReporter
 
@@ -138,7 +148,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *pages_plans.routes(),
         *pages_tasks.routes(),
         *pages_resources.routes(),
-        *pages_cap.routes(),
+        *pages_cap.routes(),  # before the warning pages: /warnings/cap/import is not a warning id
+        *pages_warnings.routes(),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan,

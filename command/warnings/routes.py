@@ -51,7 +51,8 @@ async def list_warnings(ctx: Ctx) -> Reply:
     async with ctx.db.read() as session:
         rows = await service.list_visible(session, ctx.principal, active_only=not ctx.query["all"],
                                           exercise=ctx.query["exercise"])
-        return Reply(200, [w.as_doc() for w in rows])
+        counts = await service.summaries(session, [w.series_id for w in rows])
+        return Reply(200, [{**w.as_doc(), "coverage": counts[w.series_id]} for w in rows])
 
 
 @api.get("/warnings/owed", summary="What my unit owes on warnings now: to sign for, precautions to report",

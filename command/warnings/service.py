@@ -15,7 +15,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from command.tasks.service import _holder as duty_holder
-from command.warnings import geo
+from command.warnings import geo, hooks
 from command.warnings.models import EarlyWarning, UnitPopulation, WarningAddressee, WarningPrecaution
 from command.warnings.rules import (
     ACTIVE,
@@ -96,6 +96,22 @@ async def list_visible(session: AsyncSession, by: Principal, *, active_only: boo
         stmt = stmt.where(EarlyWarning.state.in_(ACTIVE))
     rows = list((await session.execute(stmt.order_by(EarlyWarning.sent_at.desc()).limit(limit))).scalars())
     return sorted(rows, key=lambda w: (w.state not in ACTIVE, COLOURS[w.colour]["level"]))  # red first
+
+
+async def summaries(session: AsyncSession, series_ids: list[str], *, now: datetime | None = None
+                    ) -> dict[str, dict[str, int]]:
+    """Per warning, the counts a list shows: addressed, signed, reported, late."""
+    now = now or utcnow()
+    out = {sid: {"addressed": 0, "signed": 0, "reported": 0, "late": 0} for sid in series_ids}
+    rows = (await session.execute(select(WarningAddressee).where(WarningAddressee.series_id.in_(series_ids),
+                                                                 WarningAddressee.state != "withdrawn"))).scalars()
+    for r in rows:
+        c = out[r.series_id]
+        c["addressed"] += 1
+        c["signed"] += r.state in ("signed", "reported")
+        c["reported"] += r.state == "reported"
+        c["late"] += _late(r, now) is not None
+    return out
 
 
 async def addressees_of(session: AsyncSession, series_id: str) -> list[WarningAddressee]:
@@ -245,6 +261,7 @@ async def issue(uow: UnitOfWork, *, by: Principal, hazard: str, colour: str, are
         await timers.schedule(uow, kind=EXPIRE_TIMER, ref=w.series_id, due_at=max(expires_at, now))
     await uow.session.flush()
     await _emit(uow, w, "warning.issued", {"addressed": [r.unit_code for r in rows]}, rows)
+    await hooks.changed(uow, w, None, "issued")
     return w
 
 
@@ -338,6 +355,7 @@ async def update(uow: UnitOfWork, *, by: Principal, replaces: str, hazard: str |
     await uow.session.flush()
     await _emit(uow, w, "warning.updated", {"from_colour": old.colour, "raised": raised, "addressed": added,
                                             "readdressed": readdressed, "withdrawn": withdrawn}, rows)
+    await hooks.changed(uow, w, old, "updated")
     return w
 
 
@@ -378,6 +396,7 @@ async def cancel(uow: UnitOfWork, *, by: Principal, warning_id: str, reason: str
                            sender=sender, cap_xml=cap_xml, extra=extra, reason=reason)
     w.ended_at = utcnow()
     await _end(uow, w, "warning.cancelled", {"reason": reason})
+    await hooks.changed(uow, w, old, "cancelled")
     return w
 
 
@@ -401,6 +420,7 @@ async def expire(uow: UnitOfWork, *, warning_id: str) -> EarlyWarning | None:
     w.state = next_state(WARNING_TRANSITIONS, w.state, "expire", what="warning")
     w.ended_at = utcnow()
     await _end(uow, w, "warning.expired", {}, by_timer=True)
+    await hooks.changed(uow, w, w, "expired")
     return w
 
 
@@ -502,6 +522,7 @@ async def forward(uow: UnitOfWork, *, by: Principal, warning_id: str, units: lis
         out.append(row)
     await uow.session.flush()
     await _emit(uow, w, "warning.forwarded", {"by_unit": by.unit_code, "units": units, "additions": additions})
+    await hooks.changed(uow, w, w, "forwarded")
     return out
 
 

@@ -90,8 +90,10 @@ async def test_issue_sign_report_and_coverage(shared: Cmd) -> None:
     cov = await coverage(cmd, w["id"])
     assert (cov["addressed"], cov["signed"], cov["reported"]) == (2, 2, 2)
     assert cov["people_warned"] == 53000 and cov["people_moved"] == 340
+    # Against the population at risk the demo fills in (章贡区 640000, 南康区 790000).
+    assert cov["population_at_risk"] == 1430000 and cov["reached_pct"] == round(100 * 53000 / 1430000, 1)
     assert line(cov, NK)["signed_at"] is not None
-    types = [e["type"] for e in await events(cmd, w["id"])]
+    types = [e["type"] for e in await events(cmd, w["id"]) if e["type"].startswith("warning.")]
     assert types == ["warning.issued", "warning.signed", "warning.precautions_reported", "warning.signed",
                      "warning.precautions_reported"]
     # Every event reaches the issuer and the addressed units (and so their superiors).
