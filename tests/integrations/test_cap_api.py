@@ -81,8 +81,12 @@ async def test_typhoon_alert_update_cancel_through_the_api(shared: Cmd) -> None:
     assert (w["hazard"], w["colour"], w["issuer_name"], w["exercise"]) == ("typhoon", "orange", "赣州市气象台", False)
     assert FIVE <= await addressed(cmd, w["series_id"])
     # The county's duty room owes a sign-for now.
-    owed = await cmd.ok(await cmd.get("duty.360703", "/api/v1/warnings/owed"))
-    assert any(o["warning"]["series_id"] == w["series_id"] for o in owed) if isinstance(owed, list) else owed
+    for county in FIVE:
+        owed = await cmd.ok(await cmd.get(f"duty.{county}", "/api/v1/warnings/owed"))
+        assert [o["kind"] for o in owed if o["warning"]["series_id"] == w["series_id"]] == ["sign"], county
+    # A county outside the area owes nothing and cannot see it.
+    owed = await cmd.ok(await cmd.get("duty.360735", "/api/v1/warnings/owed"))
+    assert all(o["warning"]["series_id"] != w["series_id"] for o in owed)
 
     # The same message again: idempotent, nothing new.
     before = await count_warnings(cmd)
@@ -99,6 +103,12 @@ async def test_typhoon_alert_update_cancel_through_the_api(shared: Cmd) -> None:
     assert raised["outcome"] == "updated"
     assert raised["warning"]["series_id"] == w["series_id"] and raised["warning"]["colour"] == "red"
     assert raised["warning"]["version"] == 2
+    # Red typhoon over the counties: the city flood plan's 预警响应 is suggested, as for one issued here.
+    [suggested] = await cmd.ok(await cmd.get("duty.360702", f"/api/v1/warnings/{w['series_id']}/plan-suggestions"))
+    assert suggested["code"] == "GZ-FX" and suggested["stage"] == "预警响应"
+    # The county duty room signs for the raised warning (one key on its console).
+    sign = await cmd.ok(await cmd.post("duty.360702", f"/api/v1/warnings/{w['series_id']}/sign", {}))
+    assert sign["state"] == "signed"
 
     # Export of the current version is the CAP message it came as (and validates).
     xml = (await cmd.get(CITY, f"/api/v1/warnings/{w['series_id']}/cap"))
@@ -114,6 +124,9 @@ async def test_typhoon_alert_update_cancel_through_the_api(shared: Cmd) -> None:
     assert cancelled["outcome"] == "cancelled" and cancelled["warning"]["state"] == "cancelled"
     active = await cmd.ok(await cmd.get(CITY, "/api/v1/warnings"))
     assert all(a["series_id"] != w["series_id"] for a in active)
+    assert await cmd.ok(await cmd.get(CITY, f"/api/v1/warnings/{w['series_id']}/plan-suggestions")) == []
+    owed = await cmd.ok(await cmd.get("duty.360703", "/api/v1/warnings/owed"))
+    assert all(o["warning"]["series_id"] != w["series_id"] for o in owed)
 
 
 async def test_unknown_reference_is_409_and_creates_nothing(shared: Cmd) -> None:
