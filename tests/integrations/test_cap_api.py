@@ -292,3 +292,28 @@ async def test_update_of_an_imported_sample_in_a_chain(shared: Cmd) -> None:
     res = await post_cap(shared, (SAMPLES / "us-nws__NOAA_MultiplePolygons.xml").read_bytes())
     done = await shared.ok(res)
     assert done["outcome"] == "updated" and done["warning"]["hazard"] == "typhoon"  # a Hurricane Warning
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_import_and_export_on_both_databases(cmd_any: Cmd) -> None:
+    """The same message on SQLite and PostgreSQL: created once, idempotent, exported valid; a failed
+    import in the middle leaves nothing behind."""
+    cmd = cmd_any
+    created = await cmd.ok(await post_cap(cmd, message("36070041600000_20261001080000_0"), key="cap-pg-1"), 201)
+    replay = await post_cap(cmd, message("36070041600000_20261001080000_0"), key="cap-pg-1")
+    assert replay.status_code == 201 and replay.headers.get("Idempotent-Replayed") == "true"
+    again = await cmd.ok(await post_cap(cmd, message("36070041600000_20261001080000_0")))
+    assert again["outcome"] == "unchanged"
+    res = await cmd.get(CITY, f"/api/v1/warnings/{created['warning']['id']}/cap")
+    assert schema.errors_of(etree.fromstring(res.content)) == []
+    before = await count_warnings(cmd)
+    # A Cancel referencing one known and one unknown message still cancels the known one; one that
+    # names only unknown messages changes nothing.
+    res = await post_cap(cmd, message("36070041600000_20261001090000_0", msg_type="Cancel",
+                                      references=ref("NOPE-1") + " " + ref("NOPE-2")))
+    await cmd.problem(res, 409)
+    assert await count_warnings(cmd) == before
+    done = await cmd.ok(await post_cap(cmd, message("36070041600000_20261001090000_1", msg_type="Cancel",
+                                                    references=ref("NOPE-1") + " "
+                                                    + ref("36070041600000_20261001080000_0"))))
+    assert done["outcome"] == "cancelled"
