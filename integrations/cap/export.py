@@ -48,8 +48,14 @@ def _area(parent: etree._Element, area: Area) -> None:
     etree.SubElement(element, f"{{{NS}}}areaDesc").text = area.area_desc
     for polygon in area.polygons:
         _add(element, "polygon", " ".join(f"{lat!r},{lon!r}" for lat, lon in polygon))
+    for raw in area.unread_geometry:
+        if raw.value_name == "polygon":
+            etree.SubElement(element, f"{{{NS}}}polygon").text = raw.value
     for circle in area.circles:
         _add(element, "circle", f"{circle.lat!r},{circle.lon!r} {_num(circle.radius_km)}")
+    for raw in area.unread_geometry:
+        if raw.value_name == "circle":
+            etree.SubElement(element, f"{{{NS}}}circle").text = raw.value
     _pairs(element, "geocode", area.geocodes)
     _add(element, "altitude", None if area.altitude is None else _num(area.altitude))
     _add(element, "ceiling", None if area.ceiling is None else _num(area.ceiling))

@@ -188,7 +188,7 @@ def alert_of_version(w: EarlyWarning, *, identity: tuple[str, str], references: 
     # `extra` is carried to later versions; it is this version's message only if the identity matches.
     if cap and cap.get("identifier") == w.identifier and cap.get("sender") == w.sender:
         alert = from_doc(cap)
-        alert.signed, alert.signature = False, "absent"  # ours now: their signature is not carried
+        alert.signed, alert.signature, alert.notes = False, "absent", []  # ours now: no signature carried
         return alert
     sender, identifier = identity
     return Alert(identifier=identifier, sender=sender, sent=w.sent_at.astimezone(tz),

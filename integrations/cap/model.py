@@ -44,6 +44,9 @@ class Area:
     geocodes: list[Pair] = field(default_factory=list)
     altitude: float | None = None
     ceiling: float | None = None
+    # A polygon or circle whose text is not WGS-84 coordinates (XSD-valid: it only says "string"):
+    # kept as written (value_name "polygon" | "circle"), never used to address anyone.
+    unread_geometry: list[Pair] = field(default_factory=list)
 
 
 @dataclass
@@ -109,6 +112,7 @@ class Alert:
     # Not CAP fields: what we noticed while reading (kept for the record, never exported).
     signed: bool = False
     signature: str = "absent"  # integrations.cap.signature: absent | digest_valid | digest_mismatch | unchecked
+    notes: list[dict[str, str]] = field(default_factory=list)  # what was kept but not understood {pointer, message}
 
     @property
     def is_live(self) -> bool:
@@ -163,6 +167,7 @@ def from_doc(doc: dict[str, Any]) -> Alert:
                       polygons=[[(float(p[0]), float(p[1])) for p in poly] for poly in a.get("polygons", [])],
                       circles=[Circle(**c) for c in a.get("circles", [])],
                       geocodes=_pairs(a.get("geocodes", [])),
+                      unread_geometry=_pairs(a.get("unread_geometry", [])),
                       altitude=a.get("altitude"), ceiling=a.get("ceiling"))
                  for a in i.get("areas", [])]
         fields = {k: v for k, v in i.items() if k not in ("event_codes", "parameters", "resources", "areas",

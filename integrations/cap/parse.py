@@ -118,15 +118,26 @@ def _references(raw: str | None) -> list[Reference]:
     return out
 
 
-def _area(root: etree._Element, element: etree._Element) -> Area:
-    return Area(
-        area_desc=_text(element, "areaDesc") or "",
-        polygons=[_polygon(root, p) for p in element.findall(_q("polygon"))],
-        circles=[_circle(root, c) for c in element.findall(_q("circle"))],
-        geocodes=_pairs(element, "geocode"),
-        altitude=_number(_text(element, "altitude")),
-        ceiling=_number(_text(element, "ceiling")),
-    )
+def _area(root: etree._Element, element: etree._Element, notes: list[dict[str, str]]) -> Area:
+    area = Area(area_desc=_text(element, "areaDesc") or "", geocodes=_pairs(element, "geocode"),
+                altitude=_number(_text(element, "altitude")), ceiling=_number(_text(element, "ceiling")))
+    # Geometry that is not coordinates is an issuer's slip the XSD lets through: the warning still
+    # arrives (addressed by its geocodes, or to the importer), the text is kept, and the importer told.
+    for child in element.findall(_q("polygon")):
+        try:
+            area.polygons.append(_polygon(root, child))
+        except CapError as error:
+            area.unread_geometry.append(Pair("polygon", (child.text or "").strip()))
+            notes.append({"pointer": error.errors[0]["pointer"], "message": error.errors[0]["message"]
+                          + "；已原样保留，不用于确定范围 (kept as written, not used for addressing)"})
+    for child in element.findall(_q("circle")):
+        try:
+            area.circles.append(_circle(root, child))
+        except CapError as error:
+            area.unread_geometry.append(Pair("circle", (child.text or "").strip()))
+            notes.append({"pointer": error.errors[0]["pointer"], "message": error.errors[0]["message"]
+                          + "；已原样保留，不用于确定范围 (kept as written, not used for addressing)"})
+    return area
 
 
 def _resource(element: etree._Element) -> Resource:
@@ -136,7 +147,7 @@ def _resource(element: etree._Element) -> Resource:
                     deref_uri=_text(element, "derefUri"), digest=_text(element, "digest"))
 
 
-def _info(root: etree._Element, element: etree._Element) -> Info:
+def _info(root: etree._Element, element: etree._Element, notes: list[dict[str, str]]) -> Info:
     return Info(
         language=_text(element, "language") or DEFAULT_LANGUAGE,
         categories=_texts(element, "category"),
@@ -158,12 +169,13 @@ def _info(root: etree._Element, element: etree._Element) -> Info:
         contact=_text(element, "contact"),
         parameters=_pairs(element, "parameter"),
         resources=[_resource(r) for r in element.findall(_q("resource"))],
-        areas=[_area(root, a) for a in element.findall(_q("area"))],
+        areas=[_area(root, a, notes) for a in element.findall(_q("area"))],
     )
 
 
 def alert_of(root: etree._Element) -> Alert:
     """The model of a tree already known to be a valid CAP 1.2 alert."""
+    notes: list[dict[str, str]] = []
     return Alert(
         identifier=_text(root, "identifier") or "",
         sender=_text(root, "sender") or "",
@@ -178,9 +190,10 @@ def alert_of(root: etree._Element) -> Alert:
         note=_text(root, "note"),
         references=_references(_text(root, "references")),
         incidents=_text(root, "incidents"),
-        infos=[_info(root, i) for i in root.findall(_q("info"))],
+        infos=[_info(root, i, notes) for i in root.findall(_q("info"))],
         signed=root.find(f"{{{DSIG}}}Signature") is not None,
         signature=signature.check(root),
+        notes=notes,
     )
 
 

@@ -59,6 +59,8 @@ IMPORT_RESULT: dict[str, Any] = {
         "signature": {"enum": ["absent", "digest_valid", "digest_mismatch", "unchecked"],
                       "description": "the enveloped XML signature's reference digest, recomputed (the signer's "
                                      "key is not checked); a mismatch is shown, not refused"},
+        "notes": {"type": "array", "items": {"type": "object", "required": ["pointer", "message"]},
+                  "description": "what was kept but not understood (e.g. a polygon that is not coordinates)"},
         "warning": {"type": ["object", "null"], "description": "the warning version, as GET /warnings/{id}"},
     },
     "examples": [{"outcome": "created", "identifier": "36070041600000_20260801080000_0",

@@ -97,7 +97,7 @@ async def import_message(uow: UnitOfWork, *, by: Principal, data: bytes) -> dict
     except CapError as error:
         raise problem_of(error) from None
     base = {"identifier": alert.identifier, "sender": alert.sender, "status": alert.status,
-            "msg_type": alert.msg_type, "signature": alert.signature}
+            "msg_type": alert.msg_type, "signature": alert.signature, "notes": alert.notes}
     if alert.status in IGNORED_STATUS:
         return {**base, "outcome": "ignored", "reason": IGNORED_STATUS[alert.status], "warning": None}
     if alert.msg_type in IGNORED_TYPE:

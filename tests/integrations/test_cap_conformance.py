@@ -157,15 +157,22 @@ def test_whitespace_in_polygons_and_circles() -> None:
     assert (geo.circles[0].lat, geo.circles[0].lon, geo.circles[0].radius_km) == (25.85, 114.95, 10.0)
 
 
-def test_a_polygon_that_is_not_coordinates_is_refused_naming_it() -> None:
-    area = "<area><areaDesc>x</areaDesc><polygon>25.8,114.9 north,115.0 25.85,115.1 25.8,114.9</polygon></area>"
-    with pytest.raises(CapError) as refused:
-        read_alert(_minimal(area=area).encode())
-    assert refused.value.errors[0]["element"] == "polygon"
-    assert refused.value.errors[0]["pointer"] == "/alert/info[1]/area[1]/polygon"
-    area = "<area><areaDesc>x</areaDesc><polygon>95.8,114.9 25.9,115.0 25.85,115.1 95.8,114.9</polygon></area>"
-    with pytest.raises(CapError):
-        read_alert(_minimal(area=area).encode())
+def test_geometry_that_is_not_coordinates_is_kept_noted_and_not_used() -> None:
+    area = ("<area><areaDesc>x</areaDesc><polygon>25.8,114.9 25.9,115.0 25.85,115.1 25.8,114.9</polygon>"
+            "<polygon>25.8,114.9 north,115.0 25.85,115.1 25.8,114.9</polygon>"
+            "<polygon>95.8 114.9 25.9 115.0</polygon><circle>25.8,114.9</circle></area>")
+    alert = read_alert(_minimal(area=area).encode())
+    geo = alert.infos[0].areas[0]
+    assert len(geo.polygons) == 1 and geo.circles == []
+    assert [(p.value_name, p.value) for p in geo.unread_geometry] == [
+        ("polygon", "25.8,114.9 north,115.0 25.85,115.1 25.8,114.9"), ("polygon", "95.8 114.9 25.9 115.0"),
+        ("circle", "25.8,114.9")]
+    assert [n["pointer"] for n in alert.notes] == ["/alert/info[1]/area[1]/polygon[2]",
+                                                   "/alert/info[1]/area[1]/polygon[3]",
+                                                   "/alert/info[1]/area[1]/circle"]
+    # Exported as written, so the round trip keeps it.
+    again = read_alert(export_checked(alert))
+    assert again.infos[0].areas[0] == geo
 
 
 def test_z_times_are_refused_by_the_xsd_pattern_naming_sent() -> None:
