@@ -130,6 +130,10 @@ def warning_fields(alert: Alert) -> dict[str, Any]:
         "expires_at": info.expires if info else None,
         "sent_at": alert.sent,
     }
+    if not any(info.areas for info in alert.infos):
+        # CAP allows an info without an area: an Update saying nothing of the area leaves it as it was
+        # (never "withdraw every unit"); a new Alert without one reaches the importer's unit.
+        fields["areas"] = None
     if fields["expires_at"] is not None and fields["expires_at"] <= fields["effective_at"]:
         # Seen in the wild (MeteoAlarm's closing updates: expires == effective): a message that ends
         # as it starts. Kept, already expired; its own times stay in extra.cap.

@@ -121,6 +121,8 @@ async def import_message(uow: UnitOfWork, *, by: Principal, data: bytes) -> dict
     identity: dict[str, Any] = {"identifier": alert.identifier, "sender": alert.sender, "cap_xml": _received_text(data),
                 "extra": {"cap": to_doc(alert)}}
     if alert.msg_type == "Alert":
+        if fields["areas"] is None:
+            fields["areas"] = {}
         w = await warnings.issue(uow, by=by, status=alert.status, source="cap", **fields, **identity)
         return {**base, "outcome": "created", "warning": w.as_doc()}
     old = await _referenced(uow.session, by, alert)

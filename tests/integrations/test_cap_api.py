@@ -129,6 +129,19 @@ async def test_typhoon_alert_update_cancel_through_the_api(shared: Cmd) -> None:
     assert all(o["warning"]["series_id"] != w["series_id"] for o in owed)
 
 
+async def test_an_update_without_an_area_keeps_the_units(shared: Cmd) -> None:
+    first = await shared.ok(await post_cap(shared, message("36070041600000_20260808080000_0")), 201)
+    series = first["warning"]["series_id"]
+    no_area = message("36070041600000_20260808090000_0", msg_type="Update", sent=1, severity="Extreme",
+                      headline="台风红色预警", references=ref("36070041600000_20260808080000_0"))
+    no_area = re.sub(r"<area>.*</area>", "", no_area, flags=re.S)
+    done = await shared.ok(await post_cap(shared, no_area))
+    assert done["outcome"] == "updated" and done["warning"]["colour"] == "red"
+    assert FIVE <= await addressed(shared, series)
+    cov = await shared.ok(await shared.get(CITY, f"/api/v1/warnings/{series}/coverage"))
+    assert all(u["state"] != "withdrawn" for u in cov["units"] if u["unit"] in FIVE)
+
+
 async def test_unknown_reference_is_409_and_creates_nothing(shared: Cmd) -> None:
     before = await count_warnings(shared)
     res = await post_cap(shared, message("36070041600000_20260802080000_0", msg_type="Update",

@@ -55,6 +55,11 @@ function showOk(doc) {
   const detail = el("p", "small", `${doc.msg_type} · ${doc.status} · ${doc.identifier}`);
   if (doc.reason) detail.textContent += ` — ${doc.reason}`;
   result.appendChild(detail);
+  for (const note of doc.notes || []) {
+    const p = el("p", "small error", note.message + " — ");
+    p.appendChild(el("code", "", note.pointer));
+    result.appendChild(p);
+  }
   if (doc.signature && doc.signature !== "absent") {
     result.appendChild(el("p", doc.signature === "digest_mismatch" ? "error" : "small muted", say(`cap.sig.${doc.signature}`)));
   }
