@@ -74,7 +74,8 @@ PRECAUTIONS: dict[str, Any] = {
                   "people_moved": 340, "places_notified": 48, "note": "巡查责任人全部到岗"}],
 }
 SIGN: dict[str, Any] = {"title": "WarningSign", "type": "object", "additionalProperties": False,
-                        "properties": {"unit": {**UNIT_CODE, "description": "an agency recorded by its duty room"}}}
+                        "properties": {"unit": {**UNIT_CODE, "description": "an agency recorded by its duty room"}},
+                        "examples": [{}]}
 FORWARD: dict[str, Any] = {
     "title": "WarningForward", "type": "object", "additionalProperties": False, "required": ["units"],
     "properties": {"units": {"type": "array", "items": UNIT_CODE, "minItems": 1, "maxItems": 500},

@@ -24,7 +24,7 @@ from tests.command.helpers import Cmd, parse
 from tests.support import eventually
 
 MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
-pytestmark = MODULE_LOOP
+
 
 CITY, ZG, NK, GX = "360700", "360702", "360703", "360704"
 COMMANDER = "commander.360700"
@@ -54,6 +54,7 @@ def line(cov: dict[str, Any], unit: str) -> dict[str, Any]:
     return row
 
 
+@MODULE_LOOP
 async def test_issue_sign_report_and_coverage(shared: Cmd) -> None:
     cmd = shared
     w = await issue(cmd, colour="red")
@@ -104,6 +105,7 @@ async def test_issue_sign_report_and_coverage(shared: Cmd) -> None:
                                                                                 "/api/v1/warnings/owed")))
 
 
+@MODULE_LOOP
 async def test_who_sees_and_who_acts(shared: Cmd) -> None:
     cmd = shared
     w = await issue(cmd)
@@ -121,6 +123,7 @@ async def test_who_sees_and_who_acts(shared: Cmd) -> None:
     assert lead["id"] == w["id"]
 
 
+@MODULE_LOOP
 async def test_update_raise_readdresses_and_area_change_withdraws(shared: Cmd) -> None:
     cmd = shared
     w = await issue(cmd, colour="orange")
@@ -143,6 +146,7 @@ async def test_update_raise_readdresses_and_area_change_withdraws(shared: Cmd) -
     await cmd.problem(await cmd.post("duty.360703", f"/api/v1/warnings/{w['id']}/sign"), 409)
 
 
+@MODULE_LOOP
 async def test_cancel_ends_it_everywhere(shared: Cmd) -> None:
     cmd = shared
     w = await issue(cmd)
@@ -162,6 +166,7 @@ async def test_cancel_ends_it_everywhere(shared: Cmd) -> None:
     assert rows and all(t.state == "cancelled" for t in rows)
 
 
+@MODULE_LOOP
 async def test_expiry_is_a_timer(shared: Cmd) -> None:
     cmd = shared
     w = await issue(cmd, expires_at=(utcnow() + timedelta(hours=6)).isoformat())
@@ -183,6 +188,7 @@ async def test_expiry_is_a_timer(shared: Cmd) -> None:
     assert [e["type"] for e in await events(cmd, w["id"], "warning.expired")] == ["warning.expired"]
 
 
+@MODULE_LOOP
 async def test_sign_for_ladder(shared: Cmd) -> None:
     cmd = shared
     w = await issue(cmd, colour="blue", areas={"units": [GX]})
@@ -205,6 +211,7 @@ async def test_sign_for_ladder(shared: Cmd) -> None:
     assert ev["data"]["escalation"]["step"] == "issuer_chief" and ev["data"]["escalation"]["to_unit"] == CITY
 
 
+@MODULE_LOOP
 async def test_polygon_and_circle_areas(shared: Cmd) -> None:
     cmd = shared
     # 章贡区's point is near (25.85, 114.93); a small square around it and nothing else.
@@ -218,6 +225,7 @@ async def test_polygon_and_circle_areas(shared: Cmd) -> None:
     await cmd.problem(res, 422)  # covers nobody
 
 
+@MODULE_LOOP
 async def test_drills_stay_apart(shared: Cmd) -> None:
     cmd = shared
     w = await issue(cmd, exercise=True)
@@ -230,6 +238,7 @@ async def test_drills_stay_apart(shared: Cmd) -> None:
     assert all(o["warning"]["series_id"] != w["id"] for o in live_owed)
 
 
+@MODULE_LOOP
 async def test_service_api_for_cap_import_and_forward(shared: Cmd) -> None:
     cmd = shared
     by = await cmd.principal(COMMANDER)
@@ -270,3 +279,24 @@ async def test_service_api_for_cap_import_and_forward(shared: Cmd) -> None:
     assert line(cov, CITY)["state"] == "signed"  # whoever passes it on has it
     await cmd.problem(await cmd.post("duty.360700", f"/api/v1/warnings/{wid}/forward", {"units": ["360702-T01"]}),
                       422)
+
+
+@pytest.mark.asyncio
+async def test_lifecycle_on_every_database(cmd_any: Cmd) -> None:
+    """issued → updated → cancelled as versions linked to what they replace, on SQLite and
+    PostgreSQL; nothing moves a warning that ended (the table's 409), and the refusal writes nothing."""
+    cmd = cmd_any
+    w = await issue(cmd)
+    v2 = await cmd.ok(await cmd.post(COMMANDER, f"/api/v1/warnings/{w['id']}/update", {"colour": "red"}))
+    v3 = await cmd.ok(await cmd.post(COMMANDER, f"/api/v1/warnings/{v2['id']}/cancel", {"reason": "解除"}))
+    assert [(v["version"], v["colour"]) for v in v3["versions"]] == [(1, "orange"), (2, "red"), (3, "red")]
+    assert (v2["replaces_id"], v3["replaces_id"]) == (w["id"], v2["id"])
+    async with cmd.db.read() as session:
+        current = (await session.execute(select(EarlyWarning.id).where(
+            EarlyWarning.series_id == w["id"], EarlyWarning.current.is_(True)))).scalars().all()
+    assert current == [v3["id"]]
+    before = len(await events(cmd, w["id"]))
+    for action, body in (("update", {"colour": "blue"}), ("cancel", {})):
+        doc = await cmd.problem(await cmd.post(COMMANDER, f"/api/v1/warnings/{w['id']}/{action}", body), 409)
+        assert doc["type"] == "/problems/invalid-transition" and doc["state"] == "cancelled"
+    assert len(await events(cmd, w["id"])) == before

@@ -1,7 +1,8 @@
 """A warning in two real browsers against one real server: the city issues a red rainstorm warning
 to two counties; the 章贡区 duty officer, on a 360 px phone, sees it arrive with its sign-for
 countdown, signs for it with one tap and reports the precautions taken; the issuer, at a desk on the
-warning's page, watches the coverage table and figures fill in live, the units still owing first.
+warning's page, watches the coverage table and figures fill in live, the units still owing first,
+and the wall shows the warning by colour with its coverage.
 No reload on either side. Screenshots go to /tmp/shots/ for a person to look at."""
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ async def test_sign_for_on_a_phone_seen_live_on_the_issuers_coverage(live_server
                                width=1366, height=900)
         await city.locator("#cov tbody tr").nth(1).wait_for()
         assert await city.locator("#cov-figures .f-signed .fig-value").inner_text() == "0/2"
+        # The wall shows it by colour, with its coverage.
+        wall = await open_live(browser, live_server, f"lead.{CITY}", "/hall", width=1920, height=1080)
+        wall_item = wall.locator(f"#hall-warnings li.w-red[data-id='{w['id']}']")
+        await wall_item.wait_for()
+        assert "红色预警 · 暴雨" in await wall_item.inner_text() and "签收 0/2" in await wall_item.inner_text()
 
         # The phone: the warning arrives by itself, red with its name, the countdown running.
         card = county.locator("#owed .warn-card.c-red")
@@ -79,6 +85,9 @@ async def test_sign_for_on_a_phone_seen_live_on_the_issuers_coverage(live_server
         assert await zg_row.locator("td.num").first.inner_text() == "52000"
         assert "52000/" in await city.locator("#cov-figures").inner_text()
         await county.locator("#owed-empty:visible").wait_for()  # nothing more owed on the phone
+        await wall.wait_for_function("el => el.textContent.includes('签收 1/2 · 反馈 1/2')",
+                                     arg=await wall_item.element_handle())
         await shot(city, "warning-coverage-desk")
         await not_reloaded(county)
         await not_reloaded(city)
+        await not_reloaded(wall)
