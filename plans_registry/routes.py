@@ -38,7 +38,7 @@ async def list_plans(ctx: Ctx) -> Reply:
 
 
 @api.post("/plans", summary="Import a plan document as a new draft version (200 with the latest if unchanged)",
-          body=schemas.PLAN_IMPORT,
+          body=schemas.PLAN_IMPORT, verbatim=True,
           response=schemas.VERSION, creates=True, permission="plan.manage")
 async def import_plan(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     version, new = await registry.import_document(uow, by=ctx.principal, document=body)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from command.warnings import schemas, service
@@ -12,10 +11,6 @@ from core.api import Api, Ctx, Reply
 from core.db import UnitOfWork
 
 api = Api("warnings")
-
-
-def _dt(body: dict[str, Any], key: str) -> datetime | None:
-    return datetime.fromisoformat(body[key].replace("Z", "+00:00")) if key in body else None
 
 
 async def _full(session: Any, w: EarlyWarning) -> dict[str, Any]:
@@ -38,8 +33,8 @@ async def issue(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     w = await service.issue(uow, by=ctx.principal, hazard=body["hazard"], colour=body["colour"], areas=body["areas"],
                             headline=body.get("headline", ""), description=body.get("description", ""),
                             instructions=body.get("instructions", ""), issuer_name=body.get("issuer_name", ""),
-                            effective_at=_dt(body, "effective_at"), onset_at=_dt(body, "onset_at"),
-                            expires_at=_dt(body, "expires_at"),
+                            effective_at=body.get("effective_at"), onset_at=body.get("onset_at"),
+                            expires_at=body.get("expires_at"),
                             status="Exercise" if body.get("exercise") else "Actual")
     return Reply(201, await _full(uow.session, w))
 
@@ -81,8 +76,8 @@ async def update(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     w = await service.update(uow, by=ctx.principal, replaces=ctx.path["id"], hazard=body.get("hazard"),
                              colour=body.get("colour"), areas=body.get("areas"), headline=body.get("headline"),
                              description=body.get("description"), instructions=body.get("instructions"),
-                             issuer_name=body.get("issuer_name"), effective_at=_dt(body, "effective_at"),
-                             onset_at=_dt(body, "onset_at"), expires_at=_dt(body, "expires_at"),
+                             issuer_name=body.get("issuer_name"), effective_at=body.get("effective_at"),
+                             onset_at=body.get("onset_at"), expires_at=body.get("expires_at"),
                              reason=body.get("reason", ""))
     return Reply(200, await _full(uow.session, w))
 

@@ -117,9 +117,9 @@ async function loadTodo() {
       [el("a", { class: "secondary button", href: `/incidents/${o.incident.id}` }, ui("duty.open_incident"))],
       el("p", { class: "small muted" }, o.rule || "")) });
   }
-  for (const t of tasks.filter((x) => x.unit === unit && (x.status === "dispatched" || (x.due_at && new Date(x.due_at) < new Date())))) {
+  for (const t of tasks.filter((x) => x.unit === unit && (x.status === "dispatched" || x.overdue))) {
     // A task addressed to this duty room: signed for here in one key; worked on the task page.
-    const sign = t.status === "dispatched" ? [el("button", { class: "primary big", "data-action": "sign-task", onclick: () =>
+    const sign = (t.actions || []).includes("acknowledge") ? [el("button", { class: "primary big", "data-action": "sign-task", onclick: () =>
       act(async () => { await api(`/api/v1/tasks/${t.id}/acknowledge`, { method: "POST" }); await loadTodo(); }, ui("duty.signed")) }, ui("duty.sign"))] : [];
     items.push({ at: t.status === "dispatched" ? t.ack_due_at : t.due_at, node: card("task", `${ui("duty.task")} · ${t.title}`,
       t.status === "dispatched" ? t.ack_due_at : t.due_at, [...sign, el("a", { class: "secondary button", href: `/tasks#task-${t.id}` }, ui("duty.open_task"))],

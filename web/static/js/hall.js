@@ -330,9 +330,7 @@ async function loadTasks() {
   const q = new URLSearchParams({ open: "true" });
   if (page.exercise) q.set("exercise", "true");
   const rows = await api(`/api/v1/tasks?${q}`);
-  const now = Date.now();
-  const late = (t) => (t.status === "dispatched" && new Date(t.ack_due_at) < now)
-    || (t.due_at && new Date(t.due_at) < now && t.status !== "feedback_submitted");
+  const late = (t) => t.overdue === true;  // the server's rule (CONTRACT.md)
   const counts = [["hall.tasks_unsigned", rows.filter((t) => t.status === "dispatched").length],
     ["hall.tasks_working", rows.filter((t) => ["acknowledged", "in_progress"].includes(t.status)).length],
     ["hall.tasks_verify", rows.filter((t) => t.status === "feedback_submitted").length],
