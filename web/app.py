@@ -36,8 +36,19 @@ from core.startup import run_all as run_startup_hooks
 from core.timers.runner import TimerRunner
 from core.units.routes import api as units_api
 from duty.api import APIS as DUTY_APIS
+from integrations.api import APIS as INTEGRATION_APIS
 from plans_registry.api import APIS as PLAN_APIS
-from web import openapi, pages, pages_command, pages_duty, pages_plans, pages_resources, pages_tasks, pages_warnings
+from web import (
+    openapi,
+    pages,
+    pages_cap,
+    pages_command,
+    pages_duty,
+    pages_plans,
+    pages_resources,
+    pages_tasks,
+    pages_warnings,
+)
 from web.live import LiveHub, websocket_endpoint
 from web.presence import PresenceReporter
 
@@ -46,7 +57,8 @@ HERE = Path(__file__).parent
 VERSION = "0.1.0"
 
 # Every domain's API, in the order the OpenAPI description lists them. Later domains add theirs.
-APIS: list[Api] = [units_api, users_api, journal_api, attachments_api, *DUTY_APIS, *COMMAND_APIS, *PLAN_APIS]
+APIS: list[Api] = [units_api, users_api, journal_api, attachments_api, *DUTY_APIS, *INTEGRATION_APIS, *COMMAND_APIS,
+                   *PLAN_APIS]
 
 
 def all_api_routes() -> list[ApiRoute]:
@@ -138,6 +150,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *pages_plans.routes(),
         *pages_tasks.routes(),
         *pages_resources.routes(),
+        *pages_cap.routes(),  # before the warning pages: /warnings/cap/import is not a warning id
         *pages_warnings.routes(),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -13,6 +13,7 @@ from duty.labels import EVENT_LABELS as DUTY_EVENT_LABELS
 from duty.labels import SUBJECT_LABELS as DUTY_SUBJECT_LABELS
 from plans_registry.labels import EVENT_LABELS as PLAN_EVENT_LABELS
 from plans_registry.labels import SUBJECT_LABELS as PLAN_SUBJECT_LABELS
+from web.messages_cap import CAP_MESSAGES
 from web.messages_command import COMMAND_MESSAGES
 from web.messages_duty import DUTY_MESSAGES
 from web.messages_plans import PLAN_MESSAGES
@@ -225,7 +226,7 @@ SUBJECT_LABELS.update(COMMAND_SUBJECT_LABELS)
 EVENT_LABELS.update(PLAN_EVENT_LABELS)
 SUBJECT_LABELS.update(PLAN_SUBJECT_LABELS)
 for _messages in (DUTY_MESSAGES, COMMAND_MESSAGES, PLAN_MESSAGES, TASK_MESSAGES, RESOURCE_MESSAGES,
-                  WARNING_MESSAGES):
+                  WARNING_MESSAGES, CAP_MESSAGES):
     for _lang, _table in _messages.items():
         MESSAGES[_lang].update(_table)
 

@@ -48,6 +48,10 @@ def build(routes: list[ApiRoute], *, version: str) -> dict[str, Any]:
             op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
                 "type": "object", "required": ["file"],
                 "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"}}}}}}
+        if r.raw_body is not None:
+            op["requestBody"] = {"required": True, "content": r.raw_body}
+            op["responses"]["422"] = {"description": "Invalid input (errors name the element and the rule)",
+                                      "content": problem}
         if r.body is not None:
             op["requestBody"] = {"required": True,
                                  "content": {"application/json": {"schema": _component(components, r.body)}}}

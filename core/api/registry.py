@@ -86,6 +86,7 @@ class Ctx:
     principal: Principal
     query: dict[str, Any]
     path: dict[str, str]
+    raw: bytes = b""  # the request body as sent (routes that take a non-JSON body read it here)
 
     @property
     def db(self) -> Any:
@@ -116,6 +117,9 @@ class ApiRoute:
     description: str = ""
     upload: bool = False  # multipart/form-data instead of a JSON body
     verbatim: bool = False  # a document kept as sent (a plan): validated, not normalised
+    max_body: int = MAX_BODY
+    # A non-JSON body (e.g. CAP XML), read raw into ctx.raw: its OpenAPI `content` by media type.
+    raw_body: dict[str, Any] | None = None
 
     @property
     def writes(self) -> bool:
@@ -184,11 +188,24 @@ def _parse_query(request: Request, declared: dict[str, dict[str, Any]]) -> dict[
     return out
 
 
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it passes `limit`: a huge upload is never held in memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise Problem(413, f"body larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Problem(413, f"body larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _read_body(request: Request, schema: dict[str, Any] | None, *, defaults: bool = True,
-                     verbatim: bool = False) -> tuple[dict[str, Any], bytes]:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise Problem(413, f"body larger than {MAX_BODY} bytes")
+                     verbatim: bool = False, limit: int = MAX_BODY) -> tuple[dict[str, Any], bytes]:
+    raw = await _read_limited(request, limit)
     if schema is None:
         return {}, raw
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -297,10 +314,11 @@ class Api:
     def post(self, path: str, *, summary: str, body: dict[str, Any] | None = None,
              response: dict[str, Any] | None = None, creates: bool = False, status: int = 200,
              permission: str | None = None, description: str = "", upload: bool = False,
-             verbatim: bool = False) -> Callable[[WriteHandler], WriteHandler]:
+             verbatim: bool = False, max_body: int = MAX_BODY,
+             raw_body: dict[str, Any] | None = None) -> Callable[[WriteHandler], WriteHandler]:
         return self._add("POST", path, summary=summary, body=body, response=response, creates=creates,
                          status=201 if creates else status, permission=permission, description=description,
-                         upload=upload, verbatim=verbatim)
+                         upload=upload, verbatim=verbatim, max_body=max_body, raw_body=raw_body)
 
     def patch(self, path: str, *, summary: str, body: dict[str, Any], response: dict[str, Any] | None = None,
               permission: str | None = None, description: str = "") -> Callable[[WriteHandler], WriteHandler]:
@@ -345,7 +363,9 @@ async def _handle(route: ApiRoute, runtime: Runtime, request: Request) -> Respon
     if route.upload:
         body, raw = await _read_upload(request), b""
     else:
-        body, raw = await _read_body(request, route.body, defaults=route.method != "PATCH", verbatim=route.verbatim)
+        body, raw = await _read_body(request, route.body, defaults=route.method != "PATCH", verbatim=route.verbatim,
+                                     limit=route.max_body)
+        ctx.raw = raw
     key = request.headers.get(idempotency.HEADER) if route.creates else None
     if key is not None and not (0 < len(key) <= idempotency.MAX_KEY_LENGTH):
         raise Problem(400, f"Idempotency-Key must be 1 to {idempotency.MAX_KEY_LENGTH} characters")

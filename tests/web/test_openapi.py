@@ -244,6 +244,10 @@ async def test_document_is_valid_openapi_31(server: LiveServer) -> None:
             # The described schema is the one the server validates with.
             described = resolve(doc, op["requestBody"]["content"]["application/json"]["schema"])
             assert described == orjson.loads(orjson.dumps(route.body)), route.path
+        elif route.raw_body is not None:
+            # A non-JSON body (CAP XML): described by media type, with its 422.
+            assert op["requestBody"]["content"] == orjson.loads(orjson.dumps(route.raw_body)), route.path
+            assert "422" in op["responses"]
         elif route.upload:
             # Uploads are multipart: the file in the field `file`.
             form = op["requestBody"]["content"]["multipart/form-data"]["schema"]
