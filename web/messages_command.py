@@ -13,28 +13,53 @@ RULE_TEXT_EN: dict[str, str] = {
     "死亡 3–9 人，或重伤 10–49 人，或直接经济损失 1000 万–5000 万元":
         "3–9 dead, or 10–49 seriously injured, or direct loss 10–50 million yuan",
     "以上以外的生产安全事故": "Any other production-safety accident",
+    "死亡或失踪 ≥200 人，或紧急转移安置 ≥200 万人，或倒塌房屋 ≥30 万间（国家一级响应条件）":
+        "≥200 dead or missing, or ≥2 million evacuated, or ≥300,000 rooms collapsed (national level I response)",
+    "死亡或失踪 ≥100 人，或紧急转移安置 ≥100 万人，或倒塌房屋 ≥20 万间（国家二级响应条件）":
+        "≥100 dead or missing, or ≥1 million evacuated, or ≥200,000 rooms collapsed (national level II response)",
+    "死亡或失踪 ≥50 人，或紧急转移安置 ≥50 万人，或倒塌房屋 ≥10 万间（国家三级响应条件）":
+        "≥50 dead or missing, or ≥500,000 evacuated, or ≥100,000 rooms collapsed (national level III response)",
+    "以上以外的自然灾害": "Any other natural disaster",
+    "一次中毒人数超过 100 人并出现死亡病例，或死亡 10 人以上":
+        "More than 100 poisoned at once with a death, or 10 or more dead",
+    "一次中毒人数超过 100 人，或出现死亡病例": "More than 100 poisoned at once, or a death",
+    "一次中毒人数 30–99 人，未出现死亡病例": "30–99 poisoned at once, no death",
     "[L] 《生产安全事故报告和调查处理条例》(国务院令第493号) 第三条":
         "[L] Regulations on Reporting, Investigating and Handling Production Safety Accidents "
-        "(State Council Decree 493), art. 3",
-    "各级逐级上报不超过 2 小时": "Each level reports upward within 2 h",
+        "(State Council Decree No. 493), art. 3",
+    "[Q] 《国家自然灾害救助应急预案》 应急响应启动条件（一省行政区域内一次灾害过程）":
+        "[Q] National Natural Disaster Relief Contingency Plan: conditions for starting a response "
+        "(one disaster in one province)",
+    "[Q] 《国家突发公共卫生事件应急预案》 突发公共卫生事件分级（食物和职业中毒）":
+        "[Q] National Contingency Plan for Public Health Emergencies: grades (food and occupational poisoning)",
+    "生产安全事故逐级上报不超过 2 小时": "Production-safety accidents: each level reports upward within 2 h",
+    "自然灾害县级 2 小时内初报": "Natural disasters: county initial report within 2 h",
+    "突发公共卫生事件 2 小时内报告": "Public health emergencies: report within 2 h",
+    "社会安全事件 2 小时内上报": "Social security events: report upward within 2 h",
     "重大、特别重大突发事件 30 分钟内电话报告": "Major and particularly major: by phone within 30 min",
     "重大、特别重大突发事件 1 小时内书面报告": "Major and particularly major: in writing within 1 h",
     "江西：较大以上事件县级 2 小时内报市": "Jiangxi: relatively major and above, county to city within 2 h",
-    "一般、较大事件每日至少续报一次": "General and relatively major: a follow-up at least daily",
-    "未定级事件每日至少续报一次": "Ungraded: a follow-up at least daily",
-    "重大、特别重大事件每日至少续报两次": "Major and particularly major: a follow-up at least twice daily",
+    "一般、较大事故每日至少续报一次": "General and relatively major accidents: a follow-up at least daily",
+    "重大、特别重大事故每日至少续报两次": "Major and particularly major accidents: a follow-up at least twice daily",
+    "每日至少续报一次": "A follow-up at least daily",
     "处置结束后 24 小时内终报": "Final report within 24 h of the end of the response",
     "[L] 《生产安全事故报告和调查处理条例》(国务院令第493号) 第十一条":
         "[L] Regulations on Reporting, Investigating and Handling Production Safety Accidents "
-        "(State Council Decree 493), art. 11",
-    "[Q] 国务院应急办通知（2015）": "[Q] State Council Emergency Office notice (2015)",
+        "(State Council Decree No. 493), art. 11",
+    "[Q] 《自然灾害情况统计调查制度》 县级初报": "[Q] Natural Disaster Statistics Survey System: county initial report",
+    "[Q] 《突发公共卫生事件应急条例》(国务院令第376号) 第十九条、第二十条":
+        "[Q] Regulations on Public Health Emergencies (State Council Decree No. 376), arts. 19–20",
+    "[P] 本地默认：未查到国家层面公开的报送时限，参照其他类别的 2 小时":
+        "[P] local default: no published national time limit found; 2 h as for the other categories",
+    "[Q] 国务院应急办 2015 年通知": "[Q] State Council Emergency Management Office notice of 2015",
     "[Q] 《江西省突发事件应对条例》": "[Q] Jiangxi Province Regulations on Responding to Emergencies",
-    "[Q] 《生产安全事故信息报告和处置办法》(原总局令第21号) 第十条":
+    "[Q] 《生产安全事故信息报告和处置办法》(原国家安全监管总局令第21号) 第十条":
         "[Q] Measures for Reporting and Handling Production Safety Accident Information "
-        "(former SAWS Order 21), art. 10",
-    "[P] 与一般事件相同": "[P] as for general incidents",
-    "[P] 「处置结束时终报」，时限为产品默认":
-        "[P] \"final report when the response ends\"; the time limit is a product default",
+        "(former SAWS Order No. 21), art. 10",
+    "[P] 本地默认：未定级事件和生产安全事故以外的类别，参照每日续报":
+        "[P] local default: ungraded incidents and categories other than production safety, a daily follow-up",
+    "[P] 「处置结束时终报」，时限为本地默认":
+        "[P] \"final report when the response ends\"; the time limit is a local default",
 }
 
 COMMAND_MESSAGES: dict[str, dict[str, str]] = {
