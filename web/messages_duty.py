@@ -121,7 +121,7 @@ DUTY_MESSAGES: dict[str, dict[str, str]] = {
         "duty.rule_src.task_remind_before_min": "[P] 督办第一步：到期前提醒承办单位",
         "duty.rule_src.task_escalate_after_min":
             "[P] 督办第二、三步：超时报承办单位带班领导，仍未办理再报下达单位值班长",
-        "duty.rules_note": "[L] 法律法规原文；[Q] 政府或地方规定转引；[P] 未找到依据的产品默认值，请按本地规定修改。",
+        "duty.rules_note": "依据注明：法律法规（已核读原文）；转引（政府或地方规定转引，未核读原文）；本地默认（未找到依据，请按本地规定修改）。",
         "duty.notices": "通知通报",
         "duty.notice_new": "下发通知",
         "duty.notice_title": "标题",
@@ -142,6 +142,10 @@ DUTY_MESSAGES: dict[str, dict[str, str]] = {
         "duty.seconds": "{n} 秒",
         "duty.report_rules": "信息报送时限",
         "duty.grade_rules": "事件分级标准",
+        "duty.category_instruments": "各类别适用的法规",
+        "duty.category_instruments_note": "报送时限和分级标准只引用适用于该类别的法规；没有相应法规的，注明本地默认。",
+        "duty.instruments": "依据",
+        "duty.no_grading_rule": "分级：{why}",
         "duty.rule_name": "规则",
         "duty.rule_kind": "报告",
         "duty.rule_clock": "起算时点",
@@ -298,8 +302,8 @@ DUTY_MESSAGES: dict[str, dict[str, str]] = {
         "duty.yes": "Yes",
         "duty.no": "No",
         "duty.shift_from": "from {start}, {hours} h",
-        "duty.rules_note": "[L] the law's text; [Q] quoted by a government or local rule; [P] a product default "
-                           "where no rule was found: adjust to local rules.",
+        "duty.rules_note": "Sources are marked Law (read in the text), Quoted (quoted by a government or local "
+                           "rule, not read in the original) and Local default (no rule found: adjust to local rules).",
         "duty.notices": "Notices",
         "duty.notice_new": "Send a notice",
         "duty.notice_title": "Title",
@@ -320,6 +324,11 @@ DUTY_MESSAGES: dict[str, dict[str, str]] = {
         "duty.seconds": "{n} s",
         "duty.report_rules": "Reporting deadlines",
         "duty.grade_rules": "Grading rules",
+        "duty.category_instruments": "The instruments each category follows",
+        "duty.category_instruments_note": "Deadlines and grades cite only instruments that govern the category; "
+                                          "where none does, the rule says it is a local default.",
+        "duty.instruments": "Instruments",
+        "duty.no_grading_rule": "Grading: {why}",
         "duty.rule_name": "Rule",
         "duty.rule_kind": "Report",
         "duty.rule_clock": "Counted from",

@@ -21,9 +21,11 @@ from core.problems import Problem
 from core.runtime import Runtime
 from core.units import service as units
 from web.i18n import LANGS, client_labels, translator, tz_label, unit_name
+from web.sources import marked
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals["marked"] = marked  # a rule's source with its [L]/[Q]/[P] mark as a word
 LANG_COOKIE = "yingji_lang"
 
 
