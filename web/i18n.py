@@ -165,7 +165,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "journal.load_failed": "Could not load; retrying…",
         "home.jurisdictions": "Jurisdictions",
         "home.agencies": "Agencies and teams",
-        "hall.live": "LIVE",
+        "hall.live": "REAL",
         "hall.more": "{n} more",
         "hall.no_units": "No subordinate units",
         "hall.no_coords": "No subordinate unit has coordinates; nothing to draw",

@@ -120,6 +120,8 @@ async def test_county_intake_reaches_city_queue_incidents_and_inbox_live(live_se
         assert (await verify.inner_text()).strip() == "属实，立为事件"
         await verify.click()
         await mine.wait_for(state="detached")
+        await county.wait_for_url(re.compile(r"/incidents/[0-9a-f]{32}$"))  # no dead end: on to the incident
+        await county.locator("#grade-box").wait_for()
         row = city_incidents.locator("#incidents-body tr", has_text=TITLE)
         await row.wait_for()
         assert "arrived" in (await row.get_attribute("class") or "")

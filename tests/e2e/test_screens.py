@@ -14,6 +14,8 @@ from core.demo import CITY_AGENCIES, COUNTIES, DEMO_PASSWORD
 from tests.e2e.browser import chromium, new_page, wait_connected
 from tests.support import ROOT, LiveServer
 
+LANDED = re.compile(r"^http://[^/]+/(duty|incidents|tasks|hall)?$")  # sign-in lands where the role starts
+
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -87,7 +89,8 @@ async def _visit_pages(browser: Any, server: LiveServer, lang: str, device: str)
     await page.locator("#username").press_sequentially("duty.360700")
     await page.locator("#password").press_sequentially(DEMO_PASSWORD)
     await page.locator("#password").press("Enter")
-    await page.wait_for_url(server.url + "/")
+    await page.wait_for_url(server.url + "/duty")  # a duty officer lands on the duty console
+    await page.goto(server.url + "/")
     await wait_connected(page)
     await page.locator("#recent li").first.wait_for()
     await _shot(page, f"home-{tag}")
@@ -141,7 +144,7 @@ async def _visit_county_drill_wall(browser: Any, server: LiveServer) -> None:
     await page.locator("#username").press_sequentially("duty.360702")
     await page.locator("#password").press_sequentially(DEMO_PASSWORD)
     await page.locator("#password").press("Enter")
-    await page.wait_for_url(server.url + "/")
+    await page.wait_for_url(LANDED)
     await page.goto(server.url + "/hall?exercise=1")
     await wait_connected(page)
     await page.locator("#hall-map svg").wait_for()
@@ -166,7 +169,7 @@ async def _visit_wall(browser: Any, server: LiveServer, lang: str) -> None:
     await page.locator("#username").press_sequentially("commander.360700")
     await page.locator("#password").press_sequentially(DEMO_PASSWORD)
     await page.locator("#password").press("Enter")
-    await page.wait_for_url(server.url + "/")
+    await page.wait_for_url(LANDED)
     await page.goto(server.url + "/hall")
     await wait_connected(page)
     await page.locator("#hall-map svg").wait_for()

@@ -26,6 +26,8 @@ from tests.e2e.browser import chromium, new_page, wait_connected
 from tests.e2e.live_pages import api_call, no_sideways_scroll, not_reloaded, open_live, shot, shots_dir, thumb_sized
 from tests.support import LiveServer, token_for
 
+LANDED = re.compile(r"^http://[^/]+/(duty|incidents|tasks|hall)?$")  # sign-in lands where the role starts
+
 pytestmark = pytest.mark.browser
 
 COUNTY = "360702"  # 章贡区
@@ -215,7 +217,7 @@ async def test_plan_task_signed_for_reported_and_returned_live(live_server: Live
             await page.locator("#username").press_sequentially(user)
             await page.locator("#password").press_sequentially(DEMO_PASSWORD)
             await page.locator("#password").press("Enter")
-            await page.wait_for_url(live_server.url + "/")
+            await page.wait_for_url(LANDED)
             await page.goto(live_server.url + ("/tasks#outbox" if user.startswith("commander") else "/tasks"))
             await wait_connected(page)
             await page.locator(f"li.task[data-id='{tid}']").first.wait_for()
@@ -402,7 +404,7 @@ async def test_manual_dispatch_to_three_counties_live(live_server: LiveServer, s
         await page.locator("#username").press_sequentially(f"commander.{CITY}")
         await page.locator("#password").press_sequentially(DEMO_PASSWORD)
         await page.locator("#password").press("Enter")
-        await page.wait_for_url(live_server.url + "/")
+        await page.wait_for_url(LANDED)
         await page.goto(f"{live_server.url}/tasks?incident={incident['id']}")
         await wait_connected(page)
         await page.locator(f"#d-incident option[value='{incident['id']}']").wait_for(state="attached")

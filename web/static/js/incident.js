@@ -143,7 +143,7 @@ async function renderReports() {
       next.source ? [" ", el("span", { class: "rule-source" }, ...sourceNodes(ruleText(next.source)))] : ""),
     !open && page.can["report.draft"] ? el("button", { class: "primary", "data-action": "draft", onclick: () =>
       act(() => api(`/api/v1/incidents/${id}/reports`, { method: "POST", body: { kind: next.kind }, headers: { "Idempotency-Key": crypto.randomUUID() } })) },
-    `${ui("cmd.draft")}${ui(`rk.${next.kind}`)}`) : "") : el("p", { class: "muted" }, ui("cmd.no_report_due")));
+    ui("cmd.draft_kind", { kind: ui(`rk.${next.kind}`) })) : "") : el("p", { class: "muted" }, ui("cmd.no_report_due")));
   document.getElementById("reports").replaceChildren(...reports.map((r) => el("li", { class: `r-${r.status}`, dataset: { id: r.id, status: r.status } },
     el("strong", {}, kindText(r)), ` · ${ui(`rs.${r.status}`)}`,
     r.submitted_at ? ` · ${formatTime(r.submitted_at)} ${r.to_unit ? ui("cmd.to_unit", { unit: unitLabel(r.to_unit) }) : ""}` : "",
