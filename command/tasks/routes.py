@@ -28,7 +28,8 @@ async def dispatch(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
                                   incident_id=body.get("incident_id"), ack_minutes=body.get("ack_minutes", 30),
                                   due_at=due, address=body.get("address", ""), lat=body.get("lat"),
                                   lon=body.get("lon"), attachment_ids=body.get("attachments"),
-                                  exercise=body.get("exercise", False))
+                                  exercise=body.get("exercise", False),
+                                  refuse_duplicate=not body.get("confirm_duplicate", False))
     return Reply(201, await _full(uow.session, task))
 
 
