@@ -62,9 +62,15 @@ function renderFacts() {
   const f = document.getElementById("facts-form");
   if (editing(f)) return;
   rendered(f);
-  f.replaceChildren(...Object.entries(page.facts).map(([k, d]) => el("label", {}, `${d.name}${paren(d.unit.trim())}`,
-    el("input", { name: k, type: "number", min: 0, step: "any", value: incident.facts[k] ?? "" }))),
-  el("button", { class: "primary", type: "submit" }, ui("cmd.facts_update")));
+  const field = ([k, d]) => el("label", {}, `${d.name}${paren(d.unit.trim())}`,
+    el("input", { name: k, type: "number", min: 0, step: "any", inputmode: "decimal", value: incident.facts[k] ?? "" }));
+  // The figures known so far are open; the rest wait behind one line until someone has a number for them.
+  const entries = Object.entries(page.facts);
+  const known = entries.filter(([k]) => incident.facts[k] !== undefined && incident.facts[k] !== null);
+  const rest = entries.filter(([k]) => incident.facts[k] === undefined || incident.facts[k] === null);
+  f.replaceChildren(...known.map(field),
+    rest.length ? el("details", { class: "more-facts" }, el("summary", {}, ui("cmd.more_facts", { n: rest.length })), ...rest.map(field)) : "",
+    el("button", { class: "primary", type: "submit" }, ui("cmd.facts_update")));
   f.onsubmit = (ev) => {
     ev.preventDefault();
     const facts = {};
