@@ -2,7 +2,7 @@
 // handover; the duty log with keyboard-first quick entry. Everything reloads on its journal events.
 import { Live } from "./live.js";
 import { api, bindLiveState, formatTime, page, ui, unitName as nameOf } from "./common.js";
-import { attachmentList, bracket, debounce, el, journalHead, listJoin, paren, tickDeadlines, toast } from "./dom.js";
+import { attachmentList, bracket, debounce, el, journalHead, listJoin, paren, person, tickDeadlines, toast } from "./dom.js";
 
 const unit = page.unit.code;
 const me = page.user;
@@ -168,12 +168,16 @@ async function loadHolders() {
   const posts = now.units[0] ? now.units[0].posts : [];
   holdersBody.replaceChildren(...posts.map((p) => el("tr", { class: p.holder && p.holder.id === me.id ? "me" : "" },
     el("th", {}, page.lang === "en" ? p.name_en || p.name : p.name),
-    el("td", {}, p.holder ? p.holder.name : el("span", { class: "overdue" }, ui("duty.nobody")),
+    el("td", {}, ...(p.holder ? person(p.holder) : [el("span", { class: "overdue" }, ui("duty.nobody"))]),
       p.source === "override" ? el("span", { class: "tag" }, ui("duty.override")) : ""),
     el("td", { class: "phone" }, p.holder && p.holder.phone ? el("a", { href: `tel:${p.holder.phone}` }, p.holder.phone) : ""),
     el("td", { class: "until muted small" }, p.until ? `→ ${formatTime(p.until)}` : ""))));
+  // "Am I on duty" by the account signed in, never by a display name another account may share.
   const mine = posts.filter((p) => p.holder && p.holder.id === me.id).map((p) => (page.lang === "en" ? p.name_en || p.name : p.name));
-  document.getElementById("my-post").textContent = mine.length ? ui("duty.you_hold", { post: listJoin(mine) }) : ui("duty.you_off");
+  const namesake = posts.filter((p) => p.holder && p.holder.id !== me.id && p.holder.name === me.name);
+  document.getElementById("my-post").textContent = mine.length ? ui("duty.you_hold", { post: listJoin(mine), account: me.username })
+    : namesake.length ? ui("duty.you_off_namesake", { account: me.username, other: namesake[0].holder.username })
+      : ui("duty.you_off", { account: me.username });
 }
 
 // --- handover ----------------------------------------------------------------------------------
