@@ -125,3 +125,87 @@ async def test_rules_in_words_and_the_grade_picker_says_why(live_server: LiveSer
         # No 404 for the icon on any page.
         res = await page.request.get(f"{live_server.url}/favicon.ico")
         assert res.status == 200
+
+
+async def _phone(browser: Any, server: LiveServer, user: str, path: str, lang: str = "zh-CN") -> Any:
+    """A touch phone (390×844, coarse pointer) with notifications granted and a page that can be 'behind'."""
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, locale=lang, has_touch=True,
+                                        is_mobile=True, timezone_id="Asia/Shanghai")
+    context.set_default_timeout(10_000)
+    await context.grant_permissions(["notifications"], origin=server.url)
+    # The page can be put "behind" (another app in front) and its notifications are recorded.
+    await context.add_init_script("""
+      Object.defineProperty(document, 'visibilityState', { get: () => window.__vis || 'visible' });
+      window.__shown = [];
+      const N = window.Notification;
+      if (N) { window.Notification = class extends N { constructor(t, o) { super(t, o); window.__shown.push(t); } };
+               Object.defineProperty(window.Notification, 'permission', { get: () => N.permission }); }
+    """)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.js_errors = errors
+    await sign_in(page, server.url, user, DEMO_PASSWORD, path)
+    await wait_connected(page)
+    return page
+
+
+async def test_the_phone_is_the_county_terminal(live_server: LiveServer, sqlite_url: str) -> None:
+    async with chromium() as browser:
+        page = await _phone(browser, live_server, f"duty.{ZG}", "/duty")
+        # The bottom bar: 值班 / 任务 / 接报 / 更多, thumb-sized; no top strip of links; 退出 inside 更多.
+        bar = page.locator("nav.tabbar")
+        assert await bar.is_visible() and await page.locator(".topbar nav.nav").is_hidden()
+        labels = [t.strip() for t in await bar.locator(":scope > a, :scope > details > summary").all_inner_texts()]
+        assert labels == ["值班", "任务", "接报", "更多"], labels
+        for target in await bar.locator(":scope > a, :scope > details > summary").all():
+            box = await target.bounding_box()
+            assert box and box["height"] >= 44 and box["width"] >= 44, box
+        assert await page.locator(".topbar form.inline").is_hidden()
+        signout = page.locator(".tab-menu .signout")
+        assert await signout.is_hidden()
+        await bar.locator("summary").tap()
+        assert await signout.is_visible()
+        box = await signout.bounding_box()
+        assert box and box["height"] >= 44
+        await bar.locator("summary").tap()
+        # Desk-only hints are gone on touch; the non-urgent cards fold, so what needs me now is in reach.
+        assert await page.locator(".shortcuts").is_hidden()
+        assert await page.locator("#log-form").is_hidden()
+        await page.locator("#log-card h2").tap()
+        assert await page.locator("#log-form").is_visible()
+        assert "Enter" not in await page.locator("#log-form button[type=submit]").inner_text()
+        await page.locator("#log-card h2").tap()
+        height = await page.evaluate("document.documentElement.scrollHeight")
+        assert height < 1400, height
+        await page.evaluate("window.scrollTo(0, 0)")
+        await _shot(page, "duty-console-phone-folded")
+
+        # Behind another app: a roll-call and a task for my unit notify (and sound); nothing else does.
+        await page.evaluate("window.__vis = 'hidden'")
+        lead = await token_for(sqlite_url, "lead.360700")
+        boss = await token_for(sqlite_url, "commander.360700")
+        async with httpx.AsyncClient(base_url=live_server.url + "/api/v1", timeout=10) as c:
+            res = await c.post("/rollcalls", headers={**bearer(lead), "Idempotency-Key": "fn-rc"},
+                               json={"units": [ZG], "window_s": 300})
+            assert res.status_code == 201, res.text
+            res = await c.post("/tasks", headers={**bearer(boss), "Idempotency-Key": "fn-task"},
+                               json={"unit": NK, "title": "别的县的任务"})
+            assert res.status_code == 201, res.text
+            res = await c.post("/tasks", headers={**bearer(boss), "Idempotency-Key": "fn-task2"},
+                               json={"unit": ZG, "title": "核查沙石镇转移情况"})
+            assert res.status_code == 201, res.text
+        await page.wait_for_function("() => (window.yingjiAlerts || []).length >= 2")
+        alerts = await page.evaluate("window.yingjiAlerts.map(a => a.title + '|' + a.body)")
+        assert alerts[0].startswith("查岗点名") and alerts[1] == "新任务|核查沙石镇转移情况", alerts
+        assert len(alerts) == 2, alerts  # the other county's task is not mine
+        assert await page.evaluate("window.__shown") == ["查岗点名：请立即应答", "新任务"]
+        assert page.js_errors == [], page.js_errors
+
+
+async def _shot(page: Any, name: str) -> None:
+    from tests.support import ROOT
+
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    await page.screenshot(path=str(ROOT / "test-artifacts" / f"{name}.png"), full_page=True)

@@ -2,6 +2,7 @@
 // handover; the duty log with keyboard-first quick entry. Everything reloads on its journal events.
 import { Live } from "./live.js";
 import { api, bindLiveState, formatTime, page, ui, unitName as nameOf } from "./common.js";
+import { foldOnPhone, notify, permissionButton } from "./alerts.js";
 import { attachmentList, bracket, debounce, el, journalHead, listJoin, paren, person, tickDeadlines, toast } from "./dom.js";
 
 const unit = page.unit.code;
@@ -297,6 +298,7 @@ const reloadLog = debounce(() => loadLog().catch(() => {}));
 
 function onEvent(ev) {
   const t = ev.type;
+  notify(ev);
   if (t.startsWith("duty.rollcall") || t.startsWith("duty.notice") || t.startsWith("duty.daily_report")
     || t.startsWith("report.") || t.startsWith("task.") || t.startsWith("consultation.") || t === "incident.created" || t === "incident.closed") reloadTodo();
   if (t.startsWith("duty.handover")) { reloadHandover(); reloadTodo(); }
@@ -311,6 +313,9 @@ async function loadAll() {
 }
 
 tickDeadlines(todo);
+document.getElementById("notify-box").append(permissionButton());
+// On a phone what needs me now comes first; who is on duty, the handover and the log fold to a line.
+foldOnPhone([document.getElementById("handover-card"), document.getElementById("log-card")]);
 const live = new Live({ onEvent, reload: loadAll, onState: bindLiveState(document.getElementById("live-state")) });
 live.start(await loadAll());
 window.yingjiLive = live;
