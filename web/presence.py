@@ -1,10 +1,10 @@
 """Tells the database how many live consoles this process holds per unit, so the duty board can show
 which duty rooms' terminals are online (duty.board sweeps the reports).
 
-It reports at once when a console connects or goes (coalesced over a moment) and every few seconds
-besides, as the heartbeat that keeps its rows fresh. A unit coming online is swept (journaled) at once,
-so a superior's board turns "online" within a second; going offline waits for the timer's sweep, so a
-console reloading its page does not flap the board offline and back."""
+It reports at once when a console connects (coalesced over a moment) and every few seconds besides, as
+the heartbeat that keeps its rows fresh. A unit coming online is swept (journaled) at once, so a
+superior's board turns "online" within a second; a unit whose consoles went is let go only by the
+heartbeat and then the timer's sweep, so a console reloading its page does not flap the board."""
 
 from __future__ import annotations
 
@@ -37,8 +37,12 @@ class PresenceReporter:
     def counts(self) -> dict[str, int]:
         return dict(Counter(c.principal.unit_code for c in self.hub.connections if not c.exercise))
 
-    async def report(self) -> None:
+    async def report(self, *, heartbeat: bool = True) -> None:
+        """The counts as they are; between heartbeats a unit whose consoles all went is still reported as
+        before (a page reload is a disconnect and a connect), so only the heartbeat lets it go."""
         counts = self.counts()
+        if not heartbeat and self._last:
+            counts = {**{u: n for u, n in self._last.items() if u not in counts}, **counts}
         before = set(self._last or {})
         async with self.db.write() as uow:
             await board.record_presence(uow, process=self.process, counts=counts)
@@ -60,15 +64,17 @@ class PresenceReporter:
                 await board.record_presence(uow, process=self.process, counts={})
 
     async def _loop(self) -> None:
+        woken = False
         while True:
             try:
-                await self.report()
+                await self.report(heartbeat=not woken)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("presence report failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval_s)
-            if self._wake.is_set():
+            woken = self._wake.is_set()
+            if woken:
                 await asyncio.sleep(self.settle_s)  # a burst of connects (a page load) is one report
             self._wake.clear()

@@ -5,6 +5,7 @@ what governs each category in words, not raw marks, and the incident page says w
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import httpx
@@ -209,3 +210,69 @@ async def _shot(page: Any, name: str) -> None:
 
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     await page.screenshot(path=str(ROOT / "test-artifacts" / f"{name}.png"), full_page=True)
+
+
+SCREENS = ("duty", "duty-board", "incident", "tasks", "hall")
+
+
+async def _seed_night(server: LiveServer, db_url: str) -> str:
+    """A flood's first hours in 章贡区: an incident with its figures, a task, a roll-call half answered."""
+    tok = {u: await token_for(db_url, u) for u in ("lead.360700", "duty.360702", "lead.360702", "duty.360703",
+                                                     "commander.360700")}
+
+    async def post(who: str, path: str, body: Any) -> Any:
+        res = await c.post(path, json=body, headers={**bearer(tok[who]), "Idempotency-Key": str(uuid.uuid4())})
+        assert res.status_code in (200, 201), (path, res.text)
+        return res.json()
+
+    async with httpx.AsyncClient(base_url=server.url + "/api/v1", timeout=10) as c:
+        intake = await post("duty.360702", "/intakes", {
+            "source": "phone", "caller": "沙石镇应急办 王建华", "callback": "13907971234",
+            "title": "沙石镇埠上村山洪围困群众", "category": "natural.flood", "location_unit": ZG,
+            "description": "山洪冲毁进村道路，13人被困于村委会二楼。", "address": "章贡区沙石镇埠上村三组",
+            "facts": {"trapped": 13, "evacuated": 120}})
+        incident = await post("lead.360702", f"/intakes/{intake['id']}/verify", {})
+        await post("duty.360702", f"/incidents/{incident['id']}/entries", {
+            "kind": "situation", "text": "消防救援大队到达现场，开始转移被困群众", "significant": True})
+        await post("commander.360700", "/tasks", {"unit": ZG, "title": "核查沙石镇低洼村庄人员转移情况",
+                                                  "priority": "urgent", "incident_id": incident["id"],
+                                                  "instructions": "逐户核查，2 小时内反馈。"})
+        rc = await post("lead.360700", "/rollcalls", {"window_s": 900, "units": [ZG, NK, "360704"]})
+        await post("duty.360703", f"/rollcalls/{rc['id']}/answer", {})
+    return str(incident["id"])
+
+
+async def test_screens_for_the_docs(live_server: LiveServer, sqlite_url: str) -> None:
+    """/duty, /duty/board, /incidents/{id}, /tasks, /hall at 1440×900 and 390×844, zh and en, into
+    test-artifacts/screens/ (copied to docs/screens/ by hand after a person looked at them); and what a
+    machine can check there: nothing sideways, the English top nav fits a 1440 px desk, no console errors."""
+    from tests.support import ROOT
+
+    out = ROOT / "test-artifacts" / "screens"
+    out.mkdir(parents=True, exist_ok=True)
+    incident = await _seed_night(live_server, sqlite_url)
+    paths = {"duty": "/duty", "duty-board": "/duty/board", "incident": f"/incidents/{incident}", "tasks": "/tasks",
+             "hall": "/hall"}
+    async with chromium() as browser:
+        for lang in ("zh", "en"):
+            for width, height, size in ((1440, 900, "desk"), (390, 844, "phone")):
+                user = "lead.360700" if size == "desk" else f"duty.{ZG}"
+                page = await new_page(browser, width=width, height=height, lang="en-GB" if lang == "en" else "zh-CN")
+                await sign_in(page, live_server.url, user, DEMO_PASSWORD, "/duty")
+                if lang == "en":
+                    await page.goto(f"{live_server.url}/lang/en?next=/duty")
+                for name in SCREENS:
+                    await page.goto(live_server.url + paths[name])
+                    await wait_connected(page)
+                    await page.wait_for_load_state("networkidle")
+                    await page.evaluate("document.fonts.ready")
+                    size_now = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+                    if name != "hall":
+                        assert size_now[0] <= size_now[1], (name, lang, size, size_now)
+                    if size == "desk" and name != "hall":
+                        nav = await page.evaluate("(() => { const n = document.querySelector('.topbar nav.nav');"
+                                                  " return [n.scrollWidth, n.clientWidth]; })()")
+                        assert nav[0] <= nav[1], (name, lang, "top nav overflows", nav)
+                    await page.screenshot(path=str(out / f"{name}-{lang}-{size}.png"), full_page=name != "hall")
+                assert page.js_errors == [], page.js_errors
+                await page.context.close()

@@ -69,9 +69,13 @@ async def test_a_console_connecting_is_online_at_once(db: Database) -> None:
         await eventually(lambda: _is(db, UNIT, True), within=5)
         assert await _events(db, "duty.terminal.online") == 1
 
-        # Gone: the presence row goes at once, but offline is journaled by the sweep, not by the reporter.
+        # Gone (a page reload looks the same): still reported until the heartbeat lets it go, and offline is
+        # journaled by the sweep, never by the reporter.
         hub.drop(conn)
-        await eventually(lambda: _reported_empty(reporter))
+        await reporter.report(heartbeat=False)
+        assert reporter._last == {UNIT: 1}
+        await reporter.report()  # the heartbeat
+        assert await _reported_empty(reporter)
         assert await _online(db, UNIT) is True
         async with db.write() as uow:
             await board.sweep(uow)
