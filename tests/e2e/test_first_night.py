@@ -273,6 +273,11 @@ async def test_screens_for_the_docs(live_server: LiveServer, sqlite_url: str) ->
                         nav = await page.evaluate("(() => { const n = document.querySelector('.topbar nav.nav');"
                                                   " return [n.scrollWidth, n.clientWidth]; })()")
                         assert nav[0] <= nav[1], (name, lang, "top nav overflows", nav)
+                    if name == "incident":  # the lead's decisions first, on a desk and on a phone
+                        ids = ["grade-card", "lead-card", "facts-card"] + (["response-card"] if size == "phone" else [])
+                        tops = await page.evaluate(
+                            "ids => ids.map(id => document.getElementById(id).getBoundingClientRect().top)", ids)
+                        assert tops[0] < tops[1] < tops[2] and (size == "desk" or tops[0] < tops[3]), (size, tops)
                     await page.screenshot(path=str(out / f"{name}-{lang}-{size}.png"), full_page=name != "hall")
                 assert page.js_errors == [], page.js_errors
                 await page.context.close()
