@@ -161,8 +161,9 @@ async def test_county_intake_reaches_city_queue_incidents_and_inbox_live(live_se
         await city_inbox.locator("#inbox > li.read", has_text=TITLE).wait_for()
         assert "未阅" not in await item.inner_text()
 
-        for page in (city_queue, city_incidents, city_inbox, county):
+        for page in (city_queue, city_incidents, city_inbox):  # (the county went on to its incident)
             await _not_reloaded(page)
+        assert county.js_errors == [], county.js_errors
         assert leader.js_errors == [], leader.js_errors
 
 

@@ -23,11 +23,14 @@ VIEWPORTS = {"desk": (1366, 800), "phone": (390, 844)}
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
 
+# The navigation's own words: the top nav, and the phone's bottom bar without the signed-in person's name
+# (data) and the switch to the other language (written in that language on purpose).
+NAV = "nav.nav, nav.tabbar > a, nav.tabbar summary, .tab-menu a:not(.tab-lang)"
 # Interface text (not data such as people's and units' names) that must be English on English pages.
 CHROME = {
     "login": ["h1", "label", "button", ".login-hint"],
-    "home": ["nav", "h2", "h3", "dt", "#roles", "#live-state", ".topbar form"],
-    "journal": ["nav", "h1", "th", ".card-tools", "p.muted", "#live-state", "#journal-more"],
+    "home": [NAV, "h2", "h3", "dt", "#roles", "#live-state", ".topbar form"],
+    "journal": [NAV, "h1", "th", ".card-tools", "p.muted", "#live-state", "#journal-more"],
     "hall": ["h2", ".empty-region", ".counter-label", ".hall-mode", "#live-state", ".map-legend-text"],
 }
 
