@@ -1,7 +1,7 @@
 """rules by category: the seeded report and grading rules cite the instrument of each category
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0008 (re-chained after main's 0008; first written on 0007)
 Create Date: 2026-12-06
 
 A jurisdiction seeded before this revision has one 2-hour initial-report rule for every category citing
@@ -16,7 +16,7 @@ from alembic import op
 from core.orm import JSONType, UTCDateTime, new_id
 
 revision: str = '0011'
-down_revision: str | None = '0007'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
