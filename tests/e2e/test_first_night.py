@@ -155,11 +155,11 @@ async def _phone(browser: Any, server: LiveServer, user: str, path: str, lang: s
 async def test_the_phone_is_the_county_terminal(live_server: LiveServer, sqlite_url: str) -> None:
     async with chromium() as browser:
         page = await _phone(browser, live_server, f"duty.{ZG}", "/duty")
-        # The bottom bar: 值班 / 任务 / 接报 / 更多, thumb-sized; no top strip of links; 退出 inside 更多.
+        # The bottom bar: 值班 / 任务 / 接报 / 预警 / 更多, thumb-sized; no top strip of links; 退出 inside 更多.
         bar = page.locator("nav.tabbar")
         assert await bar.is_visible() and await page.locator(".topbar nav.nav").is_hidden()
         labels = [t.strip() for t in await bar.locator(":scope > a, :scope > details > summary").all_inner_texts()]
-        assert labels == ["值班", "任务", "接报", "更多"], labels
+        assert labels == ["值班", "任务", "接报", "预警", "更多"], labels
         for target in await bar.locator(":scope > a, :scope > details > summary").all():
             box = await target.bounding_box()
             assert box and box["height"] >= 44 and box["width"] >= 44, box
@@ -197,11 +197,20 @@ async def test_the_phone_is_the_county_terminal(live_server: LiveServer, sqlite_
             res = await c.post("/tasks", headers={**bearer(boss), "Idempotency-Key": "fn-task2"},
                                json={"unit": ZG, "title": "核查沙石镇转移情况"})
             assert res.status_code == 201, res.text
-        await page.wait_for_function("() => (window.yingjiAlerts || []).length >= 2")
+            for colour, units in (("yellow", [ZG]), ("red", [NK]), ("red", [ZG])):  # only the last is mine and red
+                res = await c.post("/warnings", headers={**bearer(boss), "Idempotency-Key": f"fn-w-{colour}-{units}"},
+                                   json={"hazard": "rainstorm", "colour": colour, "issuer_name": "赣州市气象台",
+                                         "headline": f"暴雨{colour}预警",
+                                         "description": "预计 3 小时内降雨量 100 毫米以上。",
+                                         "areas": {"units": units}})
+                assert res.status_code == 201, res.text
+        await page.wait_for_function("() => (window.yingjiAlerts || []).length >= 3")
         alerts = await page.evaluate("window.yingjiAlerts.map(a => a.title + '|' + a.body)")
         assert alerts[0].startswith("查岗点名") and alerts[1] == "新任务|核查沙石镇转移情况", alerts
-        assert len(alerts) == 2, alerts  # the other county's task is not mine
-        assert await page.evaluate("window.__shown") == ["查岗点名：请立即应答", "新任务"]
+        assert alerts[2] == "红色预警|暴雨red预警", alerts
+        # events arrive in journal order, so the yellow and the other county's red came before the last: not alerted
+        assert len(await page.evaluate("window.yingjiAlerts")) == 3
+        assert await page.evaluate("window.__shown") == ["查岗点名：请立即应答", "新任务", "红色预警"]
         assert page.js_errors == [], page.js_errors
 
 

@@ -15,8 +15,10 @@ export function alertFor(ev, unit = page.unit && page.unit.code) {
   if (ev.type === "task.dispatched" && d.task && d.task.unit === unit) {
     return { tag: `task-${ev.subject.id}`, title: ui("duty.alert_task"), body: d.task.title };
   }
-  if (ev.type.startsWith("warning.") && ["red", 1, "1"].includes(d.level ?? d.color)) {
-    return { tag: `warn-${ev.subject.id}`, title: ui("duty.alert_warning"), body: d.title || "" };
+  const w = d.warning;
+  if ((ev.type === "warning.issued" || (ev.type === "warning.updated" && d.raised)) && w && w.colour === "red"
+    && (d.addressed || []).includes(unit)) {
+    return { tag: `warn-${ev.subject.id}`, title: ui("duty.alert_warning"), body: w.headline || "" };
   }
   return null;
 }

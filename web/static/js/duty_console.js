@@ -1,7 +1,7 @@
 // The duty console (值班台): what needs me now first, with live countdowns; who is on duty; the
 // handover; the duty log with keyboard-first quick entry. Everything reloads on its journal events.
 import { Live } from "./live.js";
-import { api, bindLiveState, formatTime, page, ui, unitName as nameOf } from "./common.js";
+import { api, bindLiveState, formatTime, idempotencyKey, page, ui, unitName as nameOf } from "./common.js";
 import { foldOnPhone, notify, permissionButton } from "./alerts.js";
 import { attachmentList, bracket, debounce, el, journalHead, listJoin, paren, person, tickDeadlines, toast } from "./dom.js";
 
@@ -33,8 +33,9 @@ async function act(fn, okText) {
   }
 }
 
+// The one key maker (a real v4 UUID on a plain-http intranet origin too), not a Math.random stand-in.
 function idem() {
-  return { "Idempotency-Key": crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) };
+  return { "Idempotency-Key": idempotencyKey() };
 }
 
 // --- needs me now ------------------------------------------------------------------------------
