@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from core.journal import catalogue
 from core.journal import service as journal
 from core.journal.events import Actor, CommittedEvent, PendingEvent
 
@@ -121,6 +122,7 @@ class UnitOfWork:
         scope_t = tuple(scope)
         if not scope_t:
             raise ValueError(f"event {type} has no scope: nobody could see it")
+        catalogue.check(type, data or {})
         self._events.append(PendingEvent(type=type, subject_kind=subject[0], subject_id=subject[1],
                                          scope=scope_t, data=data or {}, exercise=exercise))
 
