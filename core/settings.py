@@ -18,6 +18,21 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+# Where sign-in lands when the user asked for no page, by role, first match in this order (a commander who
+# also dispatches lands on the incidents). YINGJI_LANDING="role=/path,…" replaces entries.
+DEFAULT_LANDING: dict[str, str] = {"commander": "/incidents", "duty_leader": "/duty", "duty_officer": "/duty",
+                                   "dispatcher": "/tasks", "team_member": "/tasks", "viewer": "/hall"}
+
+
+def _landing(raw: str | None) -> dict[str, str]:
+    out = dict(DEFAULT_LANDING)
+    for part in (raw or "").split(","):
+        role, sep, path = part.partition("=")
+        if sep and path.strip().startswith("/") and not path.strip().startswith("//"):
+            out[role.strip()] = path.strip()
+    return out
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -41,6 +56,10 @@ class Settings:
     login_max_failures: int = 8
     login_window_s: int = 900
     extra: dict[str, str] = field(default_factory=dict)
+    landing: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LANDING))
+
+    def landing_for(self, roles: frozenset[str] | set[str]) -> str:
+        return next((path for role, path in self.landing.items() if role in roles), "/")
 
     @property
     def is_sqlite(self) -> bool:
@@ -90,4 +109,5 @@ def load_settings() -> Settings:
         head_check_interval_s=_env_float("YINGJI_HEAD_CHECK_S", 1.0),
         tail_interval_s=_env_float("YINGJI_TAIL_S", 0.1),
         timer_poll_interval_s=_env_float("YINGJI_TIMER_POLL_S", 0.5),
+        landing=_landing(os.environ.get("YINGJI_LANDING")),
     )

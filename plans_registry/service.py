@@ -430,14 +430,13 @@ async def drill_status(session: AsyncSession, by: Principal) -> list[dict[str, A
 
 
 async def overdue_reviews(session: AsyncSession, by: Principal) -> list[dict[str, Any]]:
-    """Plans in my subtree past their review date, per owner unit."""
-    today = await today_at(session, by.unit_code)
-    rows = (await session.execute(select(Plan).where(by.path_filter(Plan.owner_path),
-                                                     Plan.next_review_on < today).order_by(Plan.owner_path,
-                                                                                           Plan.next_review_on))
-            ).scalars()
+    """Plans I can see past their review date, per owner unit: the very rows the plan list marks overdue
+    (one definition, `summary`'s review_overdue, so the card and the list never disagree)."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for p in rows:
-        out.setdefault(p.owner_unit, []).append({"id": p.id, "code": p.code, "name": p.name,
-                                                 "next_review_on": str(p.next_review_on)})
+    for p in await list_plans(session, by):
+        if p["review_overdue"]:
+            out.setdefault(p["owner_unit"], []).append({"id": p["id"], "code": p["code"], "name": p["name"],
+                                                        "next_review_on": p["next_review_on"]})
+    for plans in out.values():
+        plans.sort(key=lambda p: str(p["next_review_on"]))
     return [{"unit": u, "plans": ps} for u, ps in out.items()]

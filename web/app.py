@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
@@ -136,9 +136,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await last_used.tracker(db).stop()  # writes the tokens' last use noted since the last flush
             await db.dispose()
 
+    async def favicon(request: Request) -> Response:
+        # browsers ask for /favicon.ico on every page whatever the page links
+        return FileResponse(HERE / "static" / "img" / "favicon.ico", media_type="image/x-icon",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
     api_routes: list[BaseRoute] = [route for api in APIS for route in api.starlette_routes()]
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
+        Route("/favicon.ico", favicon),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),
         Route("/api/openapi.json", openapi_endpoint),

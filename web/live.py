@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -155,6 +156,8 @@ class LiveHub:
         self.connections: set[Connection] = set()
         # Grouped by (unit, exercise): an event is checked once per group, not once per connection.
         self._groups: dict[tuple[str, bool], set[Connection]] = {}
+        # Called (synchronously, must not block) when a console connects or goes: presence reports at once.
+        self.on_change: list[Callable[[], None]] = []
         feed.subscribe(self._on_event)
 
     def register(self, conn: Connection) -> int:
@@ -162,6 +165,8 @@ class LiveHub:
         self.connections.add(conn)
         self._groups.setdefault((conn.principal.unit_code, conn.exercise), set()).add(conn)
         metrics.WS_CONNECTIONS.set(len(self.connections))
+        for fn in self.on_change:
+            fn()
         return self.feed.head
 
     def unregister(self, conn: Connection) -> None:
@@ -172,6 +177,8 @@ class LiveHub:
             if not group:
                 del self._groups[(conn.principal.unit_code, conn.exercise)]
         metrics.WS_CONNECTIONS.set(len(self.connections))
+        for fn in self.on_change:
+            fn()
 
     def _on_event(self, ev: CommittedEvent) -> None:
         metrics.FEED_HEAD.set(ev.seq)

@@ -13,28 +13,58 @@ RULE_TEXT_EN: dict[str, str] = {
     "死亡 3–9 人，或重伤 10–49 人，或直接经济损失 1000 万–5000 万元":
         "3–9 dead, or 10–49 seriously injured, or direct loss 10–50 million yuan",
     "以上以外的生产安全事故": "Any other production-safety accident",
+    "死亡或失踪 ≥200 人，或紧急转移安置 ≥200 万人，或倒塌房屋 ≥30 万间（国家一级响应条件）":
+        "≥200 dead or missing, or ≥2 million evacuated, or ≥300,000 rooms collapsed (national level I response)",
+    "死亡或失踪 ≥100 人，或紧急转移安置 ≥100 万人，或倒塌房屋 ≥20 万间（国家二级响应条件）":
+        "≥100 dead or missing, or ≥1 million evacuated, or ≥200,000 rooms collapsed (national level II response)",
+    "死亡或失踪 ≥50 人，或紧急转移安置 ≥50 万人，或倒塌房屋 ≥10 万间（国家三级响应条件）":
+        "≥50 dead or missing, or ≥500,000 evacuated, or ≥100,000 rooms collapsed (national level III response)",
+    "以上以外的自然灾害": "Any other natural disaster",
+    "社会安全事件的分级标准由本地规定，系统未预置，请人工定级":
+        "social security events are graded by local rules, none preset here: grade by judgement",
+    "传染病疫情等公共卫生事件由卫生健康部门研判定级，系统不按数字分级":
+        "outbreaks and other public health events are graded by the health department, not by figures",
+    "本类别没有分级规则，请人工定级": "no grading rule for this category: grade by judgement",
+    "一次中毒人数超过 100 人并出现死亡病例，或死亡 10 人以上":
+        "More than 100 poisoned at once with a death, or 10 or more dead",
+    "一次中毒人数超过 100 人，或出现死亡病例": "More than 100 poisoned at once, or a death",
+    "一次中毒人数 30–99 人，未出现死亡病例": "30–99 poisoned at once, no death",
     "[L] 《生产安全事故报告和调查处理条例》(国务院令第493号) 第三条":
         "[L] Regulations on Reporting, Investigating and Handling Production Safety Accidents "
-        "(State Council Decree 493), art. 3",
-    "各级逐级上报不超过 2 小时": "Each level reports upward within 2 h",
+        "(State Council Decree No. 493), art. 3",
+    "[Q] 《国家自然灾害救助应急预案》 应急响应启动条件（一省行政区域内一次灾害过程）":
+        "[Q] National Natural Disaster Relief Contingency Plan: conditions for starting a response "
+        "(one disaster in one province)",
+    "[Q] 《国家突发公共卫生事件应急预案》 突发公共卫生事件分级（食物和职业中毒）":
+        "[Q] National Contingency Plan for Public Health Emergencies: grades (food and occupational poisoning)",
+    "生产安全事故逐级上报不超过 2 小时": "Production-safety accidents: each level reports upward within 2 h",
+    "自然灾害县级 2 小时内初报": "Natural disasters: county initial report within 2 h",
+    "突发公共卫生事件 2 小时内报告": "Public health emergencies: report within 2 h",
+    "社会安全事件 2 小时内上报": "Social security events: report upward within 2 h",
     "重大、特别重大突发事件 30 分钟内电话报告": "Major and particularly major: by phone within 30 min",
     "重大、特别重大突发事件 1 小时内书面报告": "Major and particularly major: in writing within 1 h",
     "江西：较大以上事件县级 2 小时内报市": "Jiangxi: relatively major and above, county to city within 2 h",
-    "一般、较大事件每日至少续报一次": "General and relatively major: a follow-up at least daily",
-    "未定级事件每日至少续报一次": "Ungraded: a follow-up at least daily",
-    "重大、特别重大事件每日至少续报两次": "Major and particularly major: a follow-up at least twice daily",
+    "一般、较大事故每日至少续报一次": "General and relatively major accidents: a follow-up at least daily",
+    "重大、特别重大事故每日至少续报两次": "Major and particularly major accidents: a follow-up at least twice daily",
+    "每日至少续报一次": "A follow-up at least daily",
     "处置结束后 24 小时内终报": "Final report within 24 h of the end of the response",
     "[L] 《生产安全事故报告和调查处理条例》(国务院令第493号) 第十一条":
         "[L] Regulations on Reporting, Investigating and Handling Production Safety Accidents "
-        "(State Council Decree 493), art. 11",
-    "[Q] 国务院应急办通知（2015）": "[Q] State Council Emergency Office notice (2015)",
+        "(State Council Decree No. 493), art. 11",
+    "[Q] 《自然灾害情况统计调查制度》 县级初报": "[Q] Natural Disaster Statistics Survey System: county initial report",
+    "[Q] 《突发公共卫生事件应急条例》(国务院令第376号) 第十九条、第二十条":
+        "[Q] Regulations on Public Health Emergencies (State Council Decree No. 376), arts. 19–20",
+    "[P] 本地默认：未查到国家层面公开的报送时限，参照其他类别的 2 小时":
+        "[P] local default: no published national time limit found; 2 h as for the other categories",
+    "[Q] 国务院应急办 2015 年通知": "[Q] State Council Emergency Management Office notice of 2015",
     "[Q] 《江西省突发事件应对条例》": "[Q] Jiangxi Province Regulations on Responding to Emergencies",
-    "[Q] 《生产安全事故信息报告和处置办法》(原总局令第21号) 第十条":
+    "[Q] 《生产安全事故信息报告和处置办法》(原国家安全监管总局令第21号) 第十条":
         "[Q] Measures for Reporting and Handling Production Safety Accident Information "
-        "(former SAWS Order 21), art. 10",
-    "[P] 与一般事件相同": "[P] as for general incidents",
-    "[P] 「处置结束时终报」，时限为产品默认":
-        "[P] \"final report when the response ends\"; the time limit is a product default",
+        "(former SAWS Order No. 21), art. 10",
+    "[P] 本地默认：未定级事件和生产安全事故以外的类别，参照每日续报":
+        "[P] local default: ungraded incidents and categories other than production safety, a daily follow-up",
+    "[P] 「处置结束时终报」，时限为本地默认":
+        "[P] \"final report when the response ends\"; the time limit is a local default",
 }
 
 COMMAND_MESSAGES: dict[str, dict[str, str]] = {
@@ -115,7 +145,7 @@ COMMAND_MESSAGES: dict[str, dict[str, str]] = {
         "status.verified": "已核实",
         "status.rejected": "不属实",
         "status.duplicate": "重复",
-        "status.reported": "已报告",
+        "status.reported": "已接报",
         "status.responding": "处置中",
         "status.stabilised": "已控制",
         "status.closed": "已结束",
@@ -124,7 +154,16 @@ COMMAND_MESSAGES: dict[str, dict[str, str]] = {
         "cmd.all": "全部",
         "cmd.open": "未结束",
         "cmd.grade": "事件等级",
+        "cmd.src.L": "法律法规",
+        "cmd.src.Q": "转引",
+        "cmd.src.P": "本地默认",
+        "cmd.src_tip.L": "已核读法律法规原文",
+        "cmd.src_tip.Q": "转引自政府或地方规定，未核读原文",
+        "cmd.src_tip.P": "未查到相应规定，为本地默认，可按本地规定修改",
+        "cmd.no_grading_rule": "本类别无分级规则：{why}",
+        "cmd.no_grade_met": "已有数字未达到本类别任何分级条件，请人工研判",
         "cmd.ungraded": "未定级",
+        "cmd.more_facts": "其他数字（{n} 项）",
         "cmd.suggested": "建议等级",
         "cmd.confirm_grade": "确认等级",
         "cmd.grade_reason": "定级理由（与建议不同时必填）",
@@ -145,6 +184,7 @@ COMMAND_MESSAGES: dict[str, dict[str, str]] = {
         "cmd.entry_text": "内容",
         "cmd.significant": "重要事件",
         "cmd.verified": "已核实",
+        "cmd.incident_opened": "已立为事件 {number}，正在打开",
         "cmd.verify_entry": "核实",
         "cmd.add_entry": "记录",
         "cmd.reports": "信息报送",
@@ -152,6 +192,7 @@ COMMAND_MESSAGES: dict[str, dict[str, str]] = {
         "cmd.no_report_due": "当前无应报信息",
         "cmd.rule": "依据：{rule}",
         "cmd.draft": "起草",
+        "cmd.draft_kind": "起草{kind}",
         "cmd.sign": "签发并报出",
         "cmd.discard": "作废",
         "cmd.edit_save": "保存草稿",
@@ -289,7 +330,7 @@ COMMAND_MESSAGES: dict[str, dict[str, str]] = {
         "status.verified": "Verified",
         "status.rejected": "Rejected",
         "status.duplicate": "Duplicate",
-        "status.reported": "Reported",
+        "status.reported": "Received",
         "status.responding": "Responding",
         "status.stabilised": "Stabilised",
         "status.closed": "Closed",
@@ -298,7 +339,16 @@ COMMAND_MESSAGES: dict[str, dict[str, str]] = {
         "cmd.all": "All",
         "cmd.open": "Open",
         "cmd.grade": "Grade",
+        "cmd.src.L": "Law",
+        "cmd.src.Q": "Quoted",
+        "cmd.src.P": "Local default",
+        "cmd.src_tip.L": "read in the text of the law or regulation",
+        "cmd.src_tip.Q": "quoted by a government or local-rule page, not read in the original",
+        "cmd.src_tip.P": "no rule found: a local default, to be set to the local rule",
+        "cmd.no_grading_rule": "No grading rule for this category: {why}",
+        "cmd.no_grade_met": "The figures so far meet none of this category's grading conditions: grade by judgement",
         "cmd.ungraded": "Ungraded",
+        "cmd.more_facts": "Other figures ({n})",
         "cmd.suggested": "Suggested",
         "cmd.confirm_grade": "Confirm grade",
         "cmd.grade_reason": "Reason (required when it differs from the suggestion)",
@@ -319,6 +369,7 @@ COMMAND_MESSAGES: dict[str, dict[str, str]] = {
         "cmd.entry_text": "Text",
         "cmd.significant": "Significant",
         "cmd.verified": "Verified",
+        "cmd.incident_opened": "Incident {number} opened: going there",
         "cmd.verify_entry": "Verify",
         "cmd.add_entry": "Add",
         "cmd.reports": "Information reports",
@@ -326,6 +377,7 @@ COMMAND_MESSAGES: dict[str, dict[str, str]] = {
         "cmd.no_report_due": "No report owed now",
         "cmd.rule": "Rule: {rule}",
         "cmd.draft": "Draft",
+        "cmd.draft_kind": "Draft {kind}",
         "cmd.sign": "Sign off and submit",
         "cmd.discard": "Discard",
         "cmd.edit_save": "Save draft",
@@ -339,8 +391,8 @@ COMMAND_MESSAGES: dict[str, dict[str, str]] = {
         "cmd.read_at": "Read",
         "cmd.print": "Print",
         "cmd.action_respond": "Start response",
-        "cmd.action_stabilise": "Stabilised",
-        "cmd.action_close": "Close",
+        "cmd.action_stabilise": "Mark stabilised",
+        "cmd.action_close": "End response",
         "cmd.action_reopen": "Reopen",
         "cmd.reopen_reason": "Why reopen",
         "cmd.timeliness": "Timeliness",

@@ -21,9 +21,11 @@ from core.problems import Problem
 from core.runtime import Runtime
 from core.units import service as units
 from web.i18n import LANGS, client_labels, translator, tz_label, unit_name
+from web.sources import marked
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals["marked"] = marked  # a rule's source with its [L]/[Q]/[P] mark as a word
 LANG_COOKIE = "yingji_lang"
 
 
@@ -81,14 +83,16 @@ async def login_submit(request: Request) -> Response:
     form = await request.form()
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
-    target = _safe_next(str(form.get("next", "/")))
+    asked = str(form.get("next", "") or "")
+    target = _safe_next(asked or "/")
     ip = request.client.host if request.client else "?"
     try:
         async with runtime.db.write() as uow:
             user = await auth.sign_in(uow, username=username, password=password, ip=ip,
                                       max_failures=runtime.settings.login_max_failures,
                                       window_s=runtime.settings.login_window_s)
-            uow.actor = (await auth.principal_for(uow.session, user)).actor
+            signed = await auth.principal_for(uow.session, user)
+            uow.actor = signed.actor
             user_id, epoch = user.id, user.session_epoch
     except Problem as problem:
         if problem.status == 401:
@@ -96,6 +100,8 @@ async def login_submit(request: Request) -> Response:
         key = "login.limited" if problem.status == 429 else "login.bad"
         return _render(request, "login.html", None, status=problem.status, next=target, error=key,
                        username=username)
+    if target == "/":  # no page asked for: the one this role needs first
+        target = runtime.settings.landing_for(signed.roles)
     cookie, _csrf = runtime.signer.sign(user_id, epoch)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(COOKIE, cookie, max_age=runtime.settings.session_max_age_s, httponly=True,

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from command.categories import grading
 from command.categories.tree import CATEGORIES, FACTS, GRADES
 from command.consultations.models import KINDS as CS_KINDS
 from command.consultations.models import STATUS_LABELS as CS_STATUS_LABELS
@@ -73,8 +74,14 @@ async def incidents(request: Request, principal: Principal) -> Response:
 
 @signed_in_page
 async def incident(request: Request, principal: Principal) -> Response:
-    i = 0 if _lang(request, principal) == "zh" else 1
+    lang = _lang(request, principal)
+    i = 0 if lang == "zh" else 1
+    async with _runtime(request).db.read() as session:
+        graded = sorted({r.category_prefix for r in await grading.rules_in_force(session, unit=principal.unit_code)})
+    # Beside the grade picker: whether any rule grades the incident's category, and if not, why.
+    reasons = {k: (RULE_TEXT_EN.get(v, v) if lang == "en" else v) for k, v in grading.NO_RULE_REASON.items()}
     return await _page(request, principal, "incident.html", incident_id=request.path_params["id"],
+                       graded_prefixes=graded, no_grading_reasons=reasons,
                        plan_levels={str(k): v[i] for k, v in LEVELS.items()},
                        task_statuses={k: v[i] for k, v in TASK_STATUS_LABELS.items()},
                        can_activate=principal.can("plan.activate"))

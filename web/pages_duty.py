@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from command.categories import grading
-from command.categories.tree import CATEGORIES
+from command.categories import grading, instruments
+from command.categories.tree import CATEGORIES, in_prefix
 from command.reports import service as reports
 from core.auth.principal import Principal
 from core.orm import utcnow
@@ -80,6 +80,18 @@ async def roster(request: Request, principal: Principal) -> Response:
                    page={"tz": tz, "unit": unit.as_doc(), "month": month, "posts": posts, "subunits": subs})
 
 
+def _instrument_rows(grade_rules: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """The category → instrument table, each top category saying when nothing grades it."""
+    graded = {r["category_prefix"] for r in grade_rules}
+    rows = instruments.mapping()
+    for row in rows:
+        cat = str(row["category"])
+        whole = any(in_prefix(cat, p) for p in graded)  # a rule for the category itself or above it
+        why = grading.no_rule_reason(cat)
+        row["no_grading"] = "" if whole else (RULE_TEXT_EN.get(why, why) if lang == "en" else why)
+    return rows
+
+
 @signed_in_page
 async def rules_page(request: Request, principal: Principal) -> Response:
     runtime = _runtime(request)
@@ -96,6 +108,7 @@ async def rules_page(request: Request, principal: Principal) -> Response:
     return _render(request, "duty_rules.html", principal, unit=unit, rules=view["rules"], from_names=from_names,
                    report_rules=report_rules, grade_rules=grade_rules,
                    categories={k: v[0 if lang == "zh" else 1] for k, v in CATEGORIES.items()},
+                   instruments=_instrument_rows(grade_rules, lang),
                    rule_text=RULE_TEXT_EN if lang == "en" else {},
                    can_edit=principal.can("duty.rules.manage"), page={"unit": unit.as_doc()})
 

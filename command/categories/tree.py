@@ -62,6 +62,7 @@ FACTS: dict[str, tuple[str, str, str]] = {
     "injured": ("受伤", "Injured", "人"),
     "seriously_injured": ("重伤", "Seriously injured", "人"),
     "trapped": ("被困", "Trapped", "人"),
+    "sick": ("发病（中毒）", "Cases (sick or poisoned)", "人"),
     "affected": ("受灾人口", "People affected", "人"),
     "evacuated": ("紧急转移", "Evacuated", "人"),
     "economic_loss": ("直接经济损失", "Direct economic loss", "万元"),

@@ -20,7 +20,7 @@ INCIDENT_TRANSITIONS: dict[tuple[str, str], str] = {
     ("stabilised", "close"): "closed",
     ("closed", "reopen"): "responding",
 }
-STATUS_LABELS = {"reported": ("已报告", "Reported"), "responding": ("处置中", "Responding"),
+STATUS_LABELS = {"reported": ("已接报", "Received"), "responding": ("处置中", "Responding"),
                  "stabilised": ("已控制", "Stabilised"), "closed": ("已结束", "Closed")}
 UNIT_ROLES = ("lead", "participant", "affected", "shared")
 ENTRY_KINDS = {"decision": ("决策", "Decision"), "instruction": ("指示批示", "Instruction"),

@@ -29,24 +29,32 @@ WARN_TIMER = "command.report.warn"
 OVERDUE_TIMER = "command.report.overdue"
 WARN_BEFORE = timedelta(minutes=15)
 
-# (name, kind, grades, category prefix, clock, minutes, channel, source) — RULES.md.
+# (name, kind, grades, category prefix, clock, minutes, channel, source) — RULES.md. Each rule cites only an
+# instrument that covers its categories (command.categories.instruments) or says it is a local default.
+# Among rules that apply the earliest deadline wins (ties: see `pick`).
 DEFAULT_RULES: list[tuple[str, str, list[str], str, str, int, str, str]] = [
-    ("各级逐级上报不超过 2 小时", "initial", [], "", "received", 120, "written",
+    ("生产安全事故逐级上报不超过 2 小时", "initial", [], "accident", "received", 120, "written",
      "[L] 《生产安全事故报告和调查处理条例》(国务院令第493号) 第十一条"),
+    ("自然灾害县级 2 小时内初报", "initial", [], "natural", "received", 120, "written",
+     "[Q] 《自然灾害情况统计调查制度》 县级初报"),
+    ("突发公共卫生事件 2 小时内报告", "initial", [], "public_health", "received", 120, "written",
+     "[Q] 《突发公共卫生事件应急条例》(国务院令第376号) 第十九条、第二十条"),
+    ("社会安全事件 2 小时内上报", "initial", [], "social_security", "received", 120, "written",
+     "[P] 本地默认：未查到国家层面公开的报送时限，参照其他类别的 2 小时"),
     ("重大、特别重大突发事件 30 分钟内电话报告", "initial", ["major", "particularly_major"], "", "received", 30,
-     "phone", "[Q] 国务院应急办通知（2015）"),
+     "phone", "[Q] 国务院应急办 2015 年通知"),
     ("重大、特别重大突发事件 1 小时内书面报告", "initial", ["major", "particularly_major"], "", "received", 60,
-     "written", "[Q] 国务院应急办通知（2015）"),
+     "written", "[Q] 国务院应急办 2015 年通知"),
     ("江西：较大以上事件县级 2 小时内报市", "initial", ["relatively_major", "major", "particularly_major"], "",
      "occurred", 120, "written", "[Q] 《江西省突发事件应对条例》"),
-    ("一般、较大事件每日至少续报一次", "follow_up", ["general", "relatively_major"], "", "previous", 1440, "written",
-     "[Q] 《生产安全事故信息报告和处置办法》(原总局令第21号) 第十条"),
-    ("未定级事件每日至少续报一次", "follow_up", ["ungraded"], "", "previous", 1440, "written",
-     "[P] 与一般事件相同"),
-    ("重大、特别重大事件每日至少续报两次", "follow_up", ["major", "particularly_major"], "", "previous", 720,
-     "written", "[Q] 《生产安全事故信息报告和处置办法》(原总局令第21号) 第十条"),
+    ("一般、较大事故每日至少续报一次", "follow_up", ["general", "relatively_major"], "accident", "previous", 1440,
+     "written", "[Q] 《生产安全事故信息报告和处置办法》(原国家安全监管总局令第21号) 第十条"),
+    ("重大、特别重大事故每日至少续报两次", "follow_up", ["major", "particularly_major"], "accident", "previous", 720,
+     "written", "[Q] 《生产安全事故信息报告和处置办法》(原国家安全监管总局令第21号) 第十条"),
+    ("每日至少续报一次", "follow_up", [], "", "previous", 1440, "written",
+     "[P] 本地默认：未定级事件和生产安全事故以外的类别，参照每日续报"),
     ("处置结束后 24 小时内终报", "final", [], "", "previous", 1440, "written",
-     "[P] 「处置结束时终报」，时限为产品默认"),
+     "[P] 「处置结束时终报」，时限为本地默认"),
 ]
 
 CONTENT_FIELDS = ("unit", "time", "place", "scene", "course", "deaths", "injured", "missing", "economic_loss",
@@ -100,16 +108,25 @@ def _clock(rule: ReportRule, incident: Incident, previous: InfoReport | None) ->
 async def deadline_for(session: AsyncSession, incident: Incident, kind: str,
                        previous: InfoReport | None) -> tuple[datetime | None, ReportRule | None]:
     """The earliest deadline among the rules that apply, and the rule that sets it."""
+    return pick(await rules_for(session, incident.unit_code), incident, kind, previous)
+
+
+def pick(rules: list[ReportRule], incident: Incident, kind: str,
+         previous: InfoReport | None) -> tuple[datetime | None, ReportRule | None]:
+    """Of these rules, the earliest deadline and its rule; on a tie the rule for the narrower category,
+    then one citing an instrument over a local default ([P]), so the deadline shows the law that binds."""
     best: tuple[datetime | None, ReportRule | None] = (None, None)
-    for rule in await rules_for(session, incident.unit_code):
+    best_key: tuple[datetime, int, int] | None = None
+    for rule in rules:
         if not _applies(rule, incident, kind):
             continue
         start = _clock(rule, incident, previous)
         if start is None:
             continue
         due = start + timedelta(minutes=rule.minutes)
-        if best[0] is None or due < best[0]:
-            best = (due, rule)
+        key = (due, -len(rule.category_prefix), 1 if rule.source.startswith("[P]") else 0)
+        if best_key is None or key < best_key:
+            best, best_key = (due, rule), key
     return best
 
 

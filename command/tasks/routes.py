@@ -17,7 +17,9 @@ api = Api("tasks")
           creates=True, permission="task.dispatch")
 async def dispatch(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     attachments = body.pop("attachments", None)
-    task = await service.dispatch(uow, by=ctx.principal, attachment_ids=attachments, **body)
+    confirmed = body.pop("confirm_duplicate", False)  # a person's 下达: an identical one just sent is refused
+    task = await service.dispatch(uow, by=ctx.principal, attachment_ids=attachments, refuse_duplicate=not confirmed,
+                                  **body)
     return Reply(201, await service.task_view(uow.session, ctx.principal, task))
 
 

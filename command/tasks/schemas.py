@@ -24,6 +24,9 @@ TASK_CREATE: dict[str, Any] = {
         "lat": {"type": "number", "minimum": -90, "maximum": 90},
         "lon": {"type": "number", "minimum": -180, "maximum": 180},
         "attachments": ATTACHMENT_IDS,
+        "confirm_duplicate": {"type": "boolean", "default": False,
+                              "description": "send even though the same task went to the same unit moments ago "
+                                             "(otherwise 409 /problems/duplicate-dispatch)"},
     },
     "examples": [{"unit": "360702", "title": "核查沙河镇低洼村庄人员转移情况",
                   "instructions": "逐户核查转移到位情况，重点关注独居老人，2 小时内反馈。", "priority": "urgent",

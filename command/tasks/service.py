@@ -33,8 +33,8 @@ from command.tasks.models import (
 from core.attachments import service as attachments
 from core.auth.principal import Principal
 from core.db import UnitOfWork
-from core.orm import new_id, utcnow
-from core.problems import forbidden, invalid, not_found
+from core.orm import iso, new_id, utcnow
+from core.problems import Problem, forbidden, invalid, not_found
 from core.states import next_state
 from core.timers import service as timers
 from core.units.models import JURISDICTION_KINDS, Unit
@@ -42,6 +42,9 @@ from core.units.paths import ancestors_from_path, in_subtree, path_of
 from duty.rosters import resolver
 from duty.rules import service as rules
 
+# A second identical 下达 (same unit, title, instructions, incident, from the same unit) this soon after the
+# first is almost always a double click or a form left filled in: refused unless the dispatcher confirms.
+DUPLICATE_WINDOW = timedelta(seconds=120)
 ACK_TIMER = "command.task.ack"
 DUE_TIMER = "command.task.due"
 REMIND_TIMER = "command.task.remind"
@@ -119,13 +122,33 @@ async def dispatch(uow: UnitOfWork, *, by: Principal, unit: str, title: str, ins
                    lon: float | None = None, source: str = "manual", source_id: str | None = None,
                    source_ref: dict[str, Any] | None = None,
                    group_name: str = "", parent_id: str | None = None, attachment_ids: list[str] | None = None,
-                   exercise: bool = False, pointer: str = "/unit") -> Task:
+                   exercise: bool = False, pointer: str = "/unit", refuse_duplicate: bool = False) -> Task:
+    """One task; with refuse_duplicate (a person's 下达), an identical one just sent is refused (409)."""
     incident = await incidents.get_visible(uow.session, by, incident_id) if incident_id is not None else None
+    if refuse_duplicate:
+        await _refuse_duplicate(uow.session, by=by, unit=unit, title=title, instructions=instructions,
+                                incident_id=incident_id)
     [task] = await dispatch_many(uow, by=by, incident=incident, exercise=exercise, items=[TaskSpec(
         unit=unit, title=title, instructions=instructions, priority=priority, ack_minutes=ack_minutes, due_at=due_at,
         address=address, lat=lat, lon=lon, source=source, source_id=source_id, source_ref=source_ref or {},
         group_name=group_name, parent_id=parent_id, attachment_ids=attachment_ids or [], pointer=pointer)])
     return task
+
+
+async def _refuse_duplicate(session: AsyncSession, *, by: Principal, unit: str, title: str, instructions: str,
+                            incident_id: str | None) -> None:
+    since = utcnow() - DUPLICATE_WINDOW
+    same = (select(Task).where(Task.unit_code == unit, Task.from_unit == by.unit_code, Task.title == title,
+                               Task.instructions == instructions, Task.dispatched_at >= since,
+                               Task.status != "cancelled",
+                               Task.incident_id.is_(None) if incident_id is None else Task.incident_id == incident_id)
+            .order_by(Task.dispatched_at.desc()).limit(1))
+    earlier = (await session.execute(same)).scalars().first()
+    if earlier is not None:
+        raise Problem(409, f"the same task went to {unit} at {iso(earlier.dispatched_at)}: send it again with "
+                      "confirm_duplicate to mean it", type="/problems/duplicate-dispatch",
+                      title="Identical task just dispatched", task_id=earlier.id,
+                      dispatched_at=iso(earlier.dispatched_at))
 
 
 @dataclass

@@ -38,8 +38,9 @@ async def online_units(session: AsyncSession) -> set[str]:
     return set((await session.execute(stmt)).scalars())
 
 
-async def sweep(uow: UnitOfWork) -> datetime:
-    """Journal each duty unit's terminal going online or offline (once per change)."""
+async def sweep(uow: UnitOfWork, *, only_online: bool = False) -> datetime:
+    """Journal each duty unit's terminal going online or offline (once per change); `only_online` for a
+    process that just saw a console connect (going offline is left to the timer's sweep)."""
     session = uow.session
     online = await online_units(session)
     known = {r.unit_code: r for r in (await session.execute(select(UnitOnline))).scalars()}
@@ -51,7 +52,7 @@ async def sweep(uow: UnitOfWork) -> datetime:
             session.add(UnitOnline(unit_code=unit.code, online=is_on, changed_at=now))
             if not is_on:
                 continue
-        elif row.online == is_on:
+        elif row.online == is_on or (only_online and not is_on):
             continue
         else:
             row.online, row.changed_at = is_on, now
@@ -74,6 +75,9 @@ async def board(session: AsyncSession, by: Principal, *, of: str | None = None) 
         deadline = await reports.deadline_of(session, u.code, day)
         state = "filed" if report else ("overdue" if now > deadline else "pending")
         on = online.get(u.code)
+        # A unit that answered moments ago is online, whatever the last presence sweep said.
+        answered = last[0].answered_at if last else None
+        just_answered = answered is not None and now - answered < PRESENCE_STALE
         out.append({
             "unit": u.code, "name": u.name, "name_en": u.name_en, "phone": u.phone,
             "duty": await holders_at(session, unit=u.code, at=now),
@@ -82,6 +86,8 @@ async def board(session: AsyncSession, by: Principal, *, of: str | None = None) 
                               if last else None),
             "daily_report": {"date": day.isoformat(), "state": state, "deadline": iso(deadline),
                              "kind": report.kind if report else None, "late": report.late if report else None},
-            "online": bool(on and on.online), "online_changed_at": iso(on.changed_at) if on else None,
+            "online": bool(on and on.online) or just_answered,
+            "online_changed_at": (iso(answered) if just_answered and not (on and on.online)
+                                  else iso(on.changed_at) if on else None),
         })
     return out

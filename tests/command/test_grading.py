@@ -1,6 +1,7 @@
 """Grading: the production-safety rules seeded on the city suggest exactly the right grade on each
 side of every boundary (deaths, seriously injured, direct loss in 万元) for any accident.* category of
-any county; other categories get no suggestion; new facts move the suggestion; a duty leader confirms
+any county; natural disasters follow the national relief plan's thresholds; categories without a rule
+get no suggestion; new facts move the suggestion; a duty leader confirms
 the grade, with a reason when it differs from the suggestion; a duty officer may not grade."""
 
 from __future__ import annotations
@@ -55,12 +56,25 @@ async def test_most_severe_figure_wins(shared: Cmd) -> None:
 
 
 @MODULE_LOOP
-@pytest.mark.parametrize("category", ["natural", "natural.flood", "natural.geological.landslide", "public_health.food",
-                                      "social_security.crowd"])
+@pytest.mark.parametrize("category", ["public_health.food", "public_health.infectious", "social_security.crowd"])
 async def test_no_rule_no_suggestion(shared: Cmd, category: str) -> None:
     async with shared.db.read() as session:
         assert await grading.suggest(session, unit="360702", category=category,
                                      facts={"deaths": 40, "economic_loss": 20000}) == (None, None)
+        assert await grading.applicable_rules(session, unit="360702", category=category) == []
+    assert grading.no_rule_reason(category) != grading.NO_RULE_REASON[""]  # the page says why
+
+
+@MODULE_LOOP
+@pytest.mark.parametrize("category", ["natural", "natural.flood", "natural.geological.landslide"])
+async def test_natural_disasters_follow_the_relief_plan(category: str, shared: Cmd) -> None:
+    async with shared.db.read() as session:
+        for facts, grade in [({"evacuated": 120}, GENERAL), ({"deaths": 49, "missing": 49}, GENERAL),
+                             ({"missing": 50}, RELATIVELY_MAJOR), ({"evacuated": 1000000}, MAJOR),
+                             ({"houses_collapsed": 300000}, PARTICULARLY_MAJOR)]:
+            suggested, rule = await grading.suggest(session, unit="360703", category=category, facts=facts)
+            assert suggested == grade, facts
+            assert rule is not None and rule.source == grading.NATURAL_SOURCE
 
 
 @MODULE_LOOP
@@ -69,8 +83,10 @@ async def test_suggested_when_the_incident_is_made(shared: Cmd) -> None:
     assert (accident["grade_suggested"], accident["grade"]) == (RELATIVELY_MAJOR, None)
     assert accident["grade_reason"].startswith("死亡 3–9 人")
     flood = await shared.incident(category="natural.flood", facts={"deaths": 40, "affected": 20000})
-    assert (flood["grade_suggested"], flood["grade"], flood["grade_reason"]) == (None, None, "")
-    assert (await shared.incident_doc(flood["id"]))["grade_suggested"] is None
+    assert (flood["grade_suggested"], flood["grade"], flood["grade_reason"]) == (GENERAL, None, "以上以外的自然灾害")
+    crowd = await shared.incident(category="social_security.crowd", facts={"deaths": 40})
+    assert (crowd["grade_suggested"], crowd["grade_reason"]) == (None, "")
+    assert (await shared.incident_doc(crowd["id"]))["grade_suggested"] is None
 
 
 @MODULE_LOOP
@@ -101,8 +117,8 @@ async def test_facts_move_the_suggestion(shared: Cmd) -> None:
     assert events[0]["data"]["note"] == "现场指挥部通报"
 
     flood = await shared.incident(category="natural.flood")
-    res = await shared.post("duty.360702", f"/api/v1/incidents/{flood['id']}/facts", {"facts": {"deaths": 31}})
-    assert (await shared.ok(res))["grade_suggested"] is None
+    res = await shared.post("duty.360702", f"/api/v1/incidents/{flood['id']}/facts", {"facts": {"missing": 51}})
+    assert (await shared.ok(res))["grade_suggested"] == RELATIVELY_MAJOR
 
 
 @MODULE_LOOP
@@ -131,7 +147,7 @@ async def test_confirming_or_overriding_the_grade(shared: Cmd) -> None:
     assert all(e["subject"]["id"] == incident["id"] for e in graded)
 
     # No rule, no suggestion: any grade is an override and needs its reason; staying ungraded does not.
-    flood = await shared.incident(category="natural.flood", facts={"affected": 3000})
+    flood = await shared.incident(category="social_security.mass", facts={"affected": 3000})
     flood_path = f"/api/v1/incidents/{flood['id']}/grade"
     await shared.problem(await shared.post("lead.360702", flood_path, {"grade": GENERAL}), 422)
     assert (await shared.ok(await shared.post("lead.360702", flood_path, {"grade": None})))["grade"] is None

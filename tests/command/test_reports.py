@@ -25,11 +25,11 @@ from tests.support import LiveServer, make_settings
 
 MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")  # these tests share one server (`shared`)
 
-RULE_LEVEL = "各级逐级上报不超过 2 小时"
+RULE_LEVEL = "生产安全事故逐级上报不超过 2 小时"
 RULE_JIANGXI = "江西：较大以上事件县级 2 小时内报市"
 RULE_PHONE = "重大、特别重大突发事件 30 分钟内电话报告"
-RULE_DAILY = "一般、较大事件每日至少续报一次"
-RULE_TWICE = "重大、特别重大事件每日至少续报两次"
+RULE_DAILY = "一般、较大事故每日至少续报一次"
+RULE_TWICE = "重大、特别重大事故每日至少续报两次"
 
 
 def _kinds(rows: list[dict[str, Any]]) -> list[tuple[str, int]]:

@@ -2,7 +2,8 @@
 where the browser is not in a secure context and crypto.randomUUID does not exist. Chromium counts
 localhost and all of 127.0.0.0/8 as secure, so a made-up host name is mapped to 127.0.0.1 (the
 traffic stays on loopback). Each form a duty room uses to write — the intake, a timeline entry, the
-首报 draft, a notice, a team's 备勤 — sends its write with an Idempotency-Key and it lands."""
+首报 draft, a notice, a team's 备勤, the duty log, a roll-call of a chosen unit, a 下达 — sends its
+write (with an Idempotency-Key where it creates) and it lands."""
 
 from __future__ import annotations
 
@@ -98,5 +99,29 @@ async def test_duty_room_writes_from_a_plain_http_origin(live_server: LiveServer
         await res.locator(f'#teams tr[data-unit="{team}"][data-status="standby"]').wait_for()
         _keyed(res, f"/api/v1/resources/teams/{team}/status")
 
-        for page in (duty, ws, city, res):
+        # The duty console's log entry, a roll-call of one chosen unit from the board, and a 下达 (the
+        # dispatch form resets and lists what it sent): the other forms of the pages a duty room lives on.
+        console = await _lan_page(browser, base, "duty.360702", "/duty")
+        lf = console.locator("#log-form")
+        await lf.locator("#log-counterpart").fill("水东镇值班员")
+        await lf.locator("#log-summary").fill("内网日志：水东镇积水已退")
+        await lf.locator("#log-summary").press("Enter")
+        await console.locator("#log > li", has_text="内网日志：水东镇积水已退").wait_for()
+        _keyed(console, "/api/v1/duty/log")
+        board = await _lan_page(browser, base, "lead.360700", "/duty/board")
+        await board.locator('#board-body tr[data-unit="360703"] input.pick').check()
+        await board.locator("#rc-start").click()
+        await board.locator('#board-body tr[data-unit="360703"] td.rc[data-state="pending"]').wait_for()
+        assert [p for p, _k in board.writes] == ["/api/v1/rollcalls"]
+        desk = await _lan_page(browser, base, "commander.360700", "/tasks")
+        await desk.locator("#tab-outbox").click()
+        await desk.locator("#dispatch-toggle").click()
+        await desk.locator("#unit-groups input[value='360702']").check()
+        await desk.locator("#d-title").fill("内网任务：核查水东镇积水点")
+        await desk.locator("#d-submit").click()
+        await desk.locator("#d-results li.ok").wait_for()
+        _keyed(desk, "/api/v1/tasks")
+        assert await desk.locator("#unit-groups input:checked").count() == 0
+
+        for page in (duty, ws, city, res, console, board, desk):
             assert page.js_errors == [], page.js_errors

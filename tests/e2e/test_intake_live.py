@@ -120,6 +120,8 @@ async def test_county_intake_reaches_city_queue_incidents_and_inbox_live(live_se
         assert (await verify.inner_text()).strip() == "属实，立为事件"
         await verify.click()
         await mine.wait_for(state="detached")
+        await county.wait_for_url(re.compile(r"/incidents/[0-9a-f]{32}$"))  # no dead end: on to the incident
+        await county.locator("#grade-box").wait_for()
         row = city_incidents.locator("#incidents-body tr", has_text=TITLE)
         await row.wait_for()
         assert "arrived" in (await row.get_attribute("class") or "")
@@ -159,8 +161,9 @@ async def test_county_intake_reaches_city_queue_incidents_and_inbox_live(live_se
         await city_inbox.locator("#inbox > li.read", has_text=TITLE).wait_for()
         assert "未阅" not in await item.inner_text()
 
-        for page in (city_queue, city_incidents, city_inbox, county):
+        for page in (city_queue, city_incidents, city_inbox):  # (the county went on to its incident)
             await _not_reloaded(page)
+        assert county.js_errors == [], county.js_errors
         assert leader.js_errors == [], leader.js_errors
 
 

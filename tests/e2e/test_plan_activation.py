@@ -104,6 +104,8 @@ async def _not_reloaded(page: Any) -> None:
 async def _set_water(page: Any, metres: float) -> None:
     """Type the figure into the workspace's facts form and press its button."""
     field = page.locator('#facts-form input[name="water_level_over"]')
+    if not await field.is_visible():  # a figure not known yet waits behind 其他数字
+        await page.locator("#facts-form details.more-facts > summary").click()
     await field.fill(str(metres))
     await page.locator('#facts-form button[type="submit"]').click()
     # Saved and re-rendered with what the server now holds.
@@ -140,7 +142,7 @@ async def test_flood_suggestions_climb_and_plan_runs_to_county_console_live(live
 
         # 2. The commander's workspace on a desk; the county console on a phone.
         cmd = await _open(browser, live_server, COMMANDER, f"/incidents/{iid}", width=1440, height=1000)
-        await cmd.locator("#facts-form input[name=water_level_over]").wait_for()
+        await cmd.locator("#facts-form input[name=water_level_over]").wait_for(state="attached")
         await cmd.locator("#suggestions p.muted, #suggestions h3").first.wait_for()
         assert await cmd.locator('.suggestion[data-plan="GZ-FX"]').count() == 0
         county = await _open(browser, live_server, DUTY, "/duty", width=390, height=844)

@@ -14,6 +14,8 @@ from core.demo import CITY_AGENCIES, COUNTIES, DEMO_PASSWORD
 from tests.e2e.browser import chromium, new_page, wait_connected
 from tests.support import ROOT, LiveServer
 
+LANDED = re.compile(r"^http://[^/]+/(duty|incidents|tasks|hall)?$")  # sign-in lands where the role starts
+
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -21,11 +23,14 @@ VIEWPORTS = {"desk": (1366, 800), "phone": (390, 844)}
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
 
+# The navigation's own words: the top nav, and the phone's bottom bar without the signed-in person's name
+# (data) and the switch to the other language (written in that language on purpose).
+NAV = "nav.nav, nav.tabbar > a, nav.tabbar summary, .tab-menu a:not(.tab-lang)"
 # Interface text (not data such as people's and units' names) that must be English on English pages.
 CHROME = {
     "login": ["h1", "label", "button", ".login-hint"],
-    "home": ["nav", "h2", "h3", "dt", "#roles", "#live-state", ".topbar form"],
-    "journal": ["nav", "h1", "th", ".card-tools", "p.muted", "#live-state", "#journal-more"],
+    "home": [NAV, "h2", "h3", "dt", "#roles", "#live-state", ".topbar form"],
+    "journal": [NAV, "h1", "th", ".card-tools", "p.muted", "#live-state", "#journal-more"],
     "hall": ["h2", ".empty-region", ".counter-label", ".hall-mode", "#live-state", ".map-legend-text"],
 }
 
@@ -87,7 +92,8 @@ async def _visit_pages(browser: Any, server: LiveServer, lang: str, device: str)
     await page.locator("#username").press_sequentially("duty.360700")
     await page.locator("#password").press_sequentially(DEMO_PASSWORD)
     await page.locator("#password").press("Enter")
-    await page.wait_for_url(server.url + "/")
+    await page.wait_for_url(server.url + "/duty")  # a duty officer lands on the duty console
+    await page.goto(server.url + "/")
     await wait_connected(page)
     await page.locator("#recent li").first.wait_for()
     await _shot(page, f"home-{tag}")
@@ -141,7 +147,7 @@ async def _visit_county_drill_wall(browser: Any, server: LiveServer) -> None:
     await page.locator("#username").press_sequentially("duty.360702")
     await page.locator("#password").press_sequentially(DEMO_PASSWORD)
     await page.locator("#password").press("Enter")
-    await page.wait_for_url(server.url + "/")
+    await page.wait_for_url(LANDED)
     await page.goto(server.url + "/hall?exercise=1")
     await wait_connected(page)
     await page.locator("#hall-map svg").wait_for()
@@ -166,7 +172,7 @@ async def _visit_wall(browser: Any, server: LiveServer, lang: str) -> None:
     await page.locator("#username").press_sequentially("commander.360700")
     await page.locator("#password").press_sequentially(DEMO_PASSWORD)
     await page.locator("#password").press("Enter")
-    await page.wait_for_url(server.url + "/")
+    await page.wait_for_url(LANDED)
     await page.goto(server.url + "/hall")
     await wait_connected(page)
     await page.locator("#hall-map svg").wait_for()

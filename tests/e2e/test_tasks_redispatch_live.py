@@ -23,6 +23,8 @@ from tests.e2e.browser import chromium, new_page, wait_connected
 from tests.e2e.live_pages import api_call, no_sideways_scroll, not_reloaded, open_live, shot, shots_dir, thumb_sized
 from tests.support import LiveServer, token_for
 
+LANDED = re.compile(r"^http://[^/]+/(duty|incidents|tasks|hall)?$")  # sign-in lands where the role starts
+
 pytestmark = pytest.mark.browser
 
 from tests.e2e.test_tasks_terminal import CHROME, CITY, CJK, COUNTY, _wall  # noqa: E402
@@ -223,7 +225,7 @@ async def test_redispatch_escalation_and_stats_live(live_server: LiveServer, sql
             await page.locator("#username").press_sequentially(user)
             await page.locator("#password").press_sequentially(DEMO_PASSWORD)
             await page.locator("#password").press("Enter")
-            await page.wait_for_url(live_server.url + "/")
+            await page.wait_for_url(LANDED)
             await page.goto(f"{live_server.url}/tasks#{tab}")
             await wait_connected(page)
             if tab == "stats":

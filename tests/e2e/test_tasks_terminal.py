@@ -26,6 +26,8 @@ from tests.e2e.browser import chromium, new_page, wait_connected
 from tests.e2e.live_pages import api_call, no_sideways_scroll, not_reloaded, open_live, shot, shots_dir, thumb_sized
 from tests.support import LiveServer, token_for
 
+LANDED = re.compile(r"^http://[^/]+/(duty|incidents|tasks|hall)?$")  # sign-in lands where the role starts
+
 pytestmark = pytest.mark.browser
 
 COUNTY = "360702"  # 章贡区
@@ -215,7 +217,7 @@ async def test_plan_task_signed_for_reported_and_returned_live(live_server: Live
             await page.locator("#username").press_sequentially(user)
             await page.locator("#password").press_sequentially(DEMO_PASSWORD)
             await page.locator("#password").press("Enter")
-            await page.wait_for_url(live_server.url + "/")
+            await page.wait_for_url(LANDED)
             await page.goto(live_server.url + ("/tasks#outbox" if user.startswith("commander") else "/tasks"))
             await wait_connected(page)
             await page.locator(f"li.task[data-id='{tid}']").first.wait_for()
@@ -303,15 +305,34 @@ async def test_manual_dispatch_to_three_counties_live(live_server: LiveServer, s
         await shot(city, "tasks3-city-form-zh-desk")
         await city.locator("#d-submit").click()
 
-        # One result per unit; the form is empty again, the three units still chosen.
+        # One result per unit, naming what was sent; the form is empty again and no unit is left ticked,
+        # so one more click sends nothing.
         await city.locator("#d-results li.ok").nth(2).wait_for()
         assert await city.locator("#d-results li.failed").count() == 0
+        assert MANUAL_TASK in await city.locator("#d-results").inner_text()
         assert await city.locator("#d-title").input_value() == ""
         assert await city.locator("#d-file-list li").count() == 0
-        assert await city.locator("#unit-groups input:checked").count() == 3
+        assert await city.locator("#unit-groups input:checked").count() == 0
         assert await city.locator("input[name=priority]:checked").get_attribute("value") == "high"
         await city.locator("#outbox li.task", has_text=MANUAL_TASK).nth(2).wait_for()
         await shot(city, "tasks3-city-sent-zh-desk")
+        # The same task to the same unit again at once: the server refuses, the page asks; dismissed, none goes.
+        await city.locator("#unit-groups input[value='360702']").check()
+        await city.locator("#d-title").fill(MANUAL_TASK)
+        await city.locator("#d-instr").fill("对辖区城区易涝点逐一排查，设置警示标志，安排专人值守，2 小时内反馈。")
+        asked: list[str] = []
+
+        async def dismiss(dialog: Any) -> None:
+            asked.append(dialog.message)
+            await dialog.dismiss()
+        city.once("dialog", dismiss)
+        await city.locator("#d-submit").click()
+        await city.locator("#d-results li.failed").wait_for()
+        assert asked and "章贡区" in asked[0], asked
+        assert "未重复下达" in await city.locator("#d-results li.failed").inner_text()
+        # the refused request is the only thing the console reports (Chromium logs every 4xx)
+        assert city.js_errors and all("409" in e for e in city.js_errors), city.js_errors
+        city.js_errors.clear()
 
         # The API: one task per county, the same title, urgent, due when the person said.
         tasks = [t for t in await api_call(client, city_tok, "GET", "/tasks") if t["title"] == MANUAL_TASK]
@@ -402,7 +423,7 @@ async def test_manual_dispatch_to_three_counties_live(live_server: LiveServer, s
         await page.locator("#username").press_sequentially(f"commander.{CITY}")
         await page.locator("#password").press_sequentially(DEMO_PASSWORD)
         await page.locator("#password").press("Enter")
-        await page.wait_for_url(live_server.url + "/")
+        await page.wait_for_url(LANDED)
         await page.goto(f"{live_server.url}/tasks?incident={incident['id']}")
         await wait_connected(page)
         await page.locator(f"#d-incident option[value='{incident['id']}']").wait_for(state="attached")

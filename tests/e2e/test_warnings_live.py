@@ -85,9 +85,8 @@ async def test_sign_for_on_a_phone_seen_live_on_the_issuers_coverage(live_server
         assert await zg_row.locator("td.num").first.inner_text() == "52000"
         assert "52000/" in await city.locator("#cov-figures").inner_text()
         await county.locator("#owed-empty:visible").wait_for()  # nothing more owed on the phone
-        await wall.wait_for_function(  # the wall redraws its list: look the item up each time
-            "([id, text]) => document.querySelector(`#hall-warnings li[data-id='${id}']`)?.textContent.includes(text)",
-            arg=[w["id"], "签收 1/2 · 反馈 1/2"])
+        # (by locator: the wall rebuilds its list on each change, so an element handle taken earlier goes stale)
+        await wall.locator(f"#hall-warnings li.w-red[data-id='{w['id']}']", has_text="签收 1/2 · 反馈 1/2").wait_for()
         await shot(city, "warning-coverage-desk")
         await shot(wall, "warning-wall")
         await not_reloaded(county)

@@ -66,7 +66,7 @@ async def test_form_sign_in_cookie_and_csrf(server: LiveServer) -> None:
         assert_problem(await client.get("/api/v1/me"), 401)
 
         res = await sign_in(client, "duty.360702", DEMO_PASSWORD)
-        assert res.status_code == 303 and res.headers["location"] == "/"
+        assert res.status_code == 303 and res.headers["location"] == "/duty"  # a duty officer's first page
         morsel = session_cookie(res)[COOKIE]
         assert morsel.value
         assert morsel["httponly"] is True

@@ -5,7 +5,8 @@ export const labels = page.labels;
 
 export function ui(key, vars = {}) {
   let text = (labels.ui && labels.ui[key]) || key;
-  for (const [k, v] of Object.entries(vars)) text = text.replace(`{${k}}`, v);
+  // every occurrence: "签收 {s}/{n} · 反馈 {r}/{n}" names {n} twice
+  for (const [k, v] of Object.entries(vars)) text = text.replaceAll(`{${k}}`, String(v));
   return text;
 }
 

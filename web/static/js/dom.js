@@ -78,6 +78,8 @@ export const paren = (x) => ui("duty.paren", { x });
 export const bracket = (x) => ui("duty.bracket", { x });
 export const listJoin = (items) => items.join(ui("duty.list_sep"));
 export const commaJoin = (items) => items.join(ui("duty.comma"));
+/** A person as the duty room must tell them apart: the name and the account (two people may share a name). */
+export const person = (p) => (p ? [p.name, " ", el("span", { class: "account" }, p.username || "")] : ["—"]);
 
 /** The journal head now: where a page that just loaded its state over HTTP starts following. */
 export async function journalHead(api) {

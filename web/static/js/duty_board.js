@@ -2,7 +2,7 @@
 // at a county console turns its cell green here within a moment, with no reload.
 import { Live } from "./live.js";
 import { api, bindLiveState, formatTime, page, ui, unitName } from "./common.js";
-import { colon, debounce, el, journalHead, tickDeadlines } from "./dom.js";
+import { colon, debounce, el, journalHead, listJoin, person, tickDeadlines } from "./dom.js";
 
 const body = document.getElementById("board-body");
 const units = Object.fromEntries(page.subunits.map((u) => [u.code, u]));
@@ -10,13 +10,14 @@ const empty = document.getElementById("board-empty");
 const rcForm = document.getElementById("rc-form");
 const rcStatus = document.getElementById("rc-status");
 
-function names(duty, keys) {
-  return duty.filter((p) => keys.includes(p.post)).map((p) => (p.holder ? p.holder.name : "—")).join(ui("duty.list_sep")) || "—";
+/** The holders of these posts, each with the account (names alone may be shared). */
+function people(posts) {
+  if (!posts.length) return ["—"];
+  return posts.flatMap((p, i) => [...(i ? [ui("duty.list_sep")] : []), ...person(p.holder)]);
 }
 
-function officers(duty) {
-  return duty.filter((p) => !["leader", "chief"].includes(p.post)).map((p) => (p.holder ? p.holder.name : "—")).join(ui("duty.list_sep")) || "—";
-}
+const names = (duty, keys) => people(duty.filter((p) => keys.includes(p.post)));
+const officers = (duty) => people(duty.filter((p) => !["leader", "chief"].includes(p.post)));
 
 function rollcallCell(rc) {
   if (!rc) return el("td", { class: "rc none" }, ui("duty.rc_none"));
@@ -43,14 +44,53 @@ const labelsOf = [...document.querySelectorAll("#board thead th")].map((th) => c
 const cell = (i, attrs, ...children) => el("td", { ...attrs, "data-label": labelsOf[i] }, ...children);
 const withLabel = (i, td) => { td.dataset.label = labelsOf[i]; return td; };
 
+/** The latest roll-call (whichever units it called): answered N/M, who has not answered, the mean answer time. */
 function summary(rows) {
   const box = document.getElementById("rc-summary");
-  const calls = rows.map((u) => u.last_rollcall).filter(Boolean);
-  if (!calls.length) { box.replaceChildren(); return; }
-  const n = (s) => calls.filter((rc) => rc.status === s).length;
-  box.replaceChildren(colon(ui("duty.rollcall")), el("span", { class: "ok" }, ui("duty.rc_count_answered", { n: n("answered") })), " · ",
-    el("span", {}, ui("duty.rc_count_pending", { n: n("pending") })), " · ",
-    el("span", { class: n("missed") ? "bad" : "" }, ui("duty.rc_count_missed", { n: n("missed") })));
+  const latest = rows.map((u) => u.last_rollcall).filter(Boolean).sort((a, b) => (a.started_at < b.started_at ? 1 : -1))[0];
+  if (!latest) { box.replaceChildren(); return; }
+  const called = rows.filter((u) => u.last_rollcall && u.last_rollcall.id === latest.id);
+  const answered = called.filter((u) => u.last_rollcall.status === "answered");
+  const waiting = called.filter((u) => u.last_rollcall.status !== "answered");
+  const missed = called.filter((u) => u.last_rollcall.status === "missed");
+  const mean = answered.length ? answered.reduce((s, u) => s + (u.last_rollcall.latency_ms || 0), 0) / answered.length / 1000 : null;
+  const name = (u) => unitName(units[u.unit]) || u.name;
+  box.replaceChildren(...[colon(`${ui("duty.rollcall")} ${formatTime(latest.started_at).slice(11)}`),
+    el("span", { class: "ok", id: "rc-sum-answered" }, ui("duty.rc_sum_answered", { n: answered.length, m: called.length })),
+    waiting.length ? [" · ", el("span", { class: missed.length ? "bad" : "", id: "rc-sum-waiting" },
+      ui("duty.rc_sum_unanswered", { list: listJoin(waiting.map(name)) }))] : "",
+    mean !== null ? [" · ", el("span", { id: "rc-sum-mean" }, ui("duty.rc_sum_mean", { s: mean.toFixed(1) }))] : ""].flat());
+}
+
+// Choosing rows: a filter like a status board's, a tick per unit; the roll-call goes to the chosen units
+// (all of them when none is chosen).
+const picked = new Set();
+let lastRows = [];
+const filterSel = document.getElementById("board-filter");
+const MATCH = {
+  all: () => true,
+  offline: (u) => !u.online,
+  unanswered: (u) => u.last_rollcall && u.last_rollcall.status !== "answered",
+  report: (u) => u.daily_report.state !== "filed",
+};
+
+function applyFilter() {
+  const match = MATCH[filterSel.value] || MATCH.all;
+  for (const u of lastRows) {
+    const tr = body.querySelector(`tr[data-unit="${u.unit}"]`);
+    if (tr) tr.hidden = !match(u);
+  }
+}
+
+function showPicked() {
+  const start = document.getElementById("rc-start");
+  start.textContent = picked.size ? ui("duty.start_rollcall_n", { n: picked.size }) : ui("duty.start_rollcall");
+}
+
+function pickBox(u) {
+  const box = el("input", { type: "checkbox", class: "pick", checked: picked.has(u.unit), "aria-label": ui("duty.pick_unit", { unit: unitName(units[u.unit]) || u.name }) });
+  box.addEventListener("change", () => { if (box.checked) picked.add(u.unit); else picked.delete(u.unit); showPicked(); });
+  return box;
 }
 
 /** Roll-call record of each subordinate unit over the last 30 days. */
@@ -67,11 +107,12 @@ async function loadStats() {
 async function load() {
   loadStats().catch(() => {});
   const rows = await api("/api/v1/duty/board");
+  lastRows = rows;
   body.replaceChildren(...rows.map((u) => el("tr", { dataset: { unit: u.unit } },
-    el("th", {}, unitName(units[u.unit]) || u.name),
-    cell(1, {}, names(u.duty, ["leader"])),
-    cell(2, {}, names(u.duty, ["chief"])),
-    cell(3, { class: "officers" }, officers(u.duty)),
+    el("th", {}, el("label", { class: "pick-label" }, page.can_rollcall ? pickBox(u) : "", unitName(units[u.unit]) || u.name)),
+    cell(1, {}, ...names(u.duty, ["leader"])),
+    cell(2, {}, ...names(u.duty, ["chief"])),
+    cell(3, { class: "officers" }, ...officers(u.duty)),
     cell(4, { class: "phone" }, u.phone ? el("a", { href: `tel:${u.phone}` }, u.phone) : "—"),
     withLabel(5, rollcallCell(u.last_rollcall)),
     withLabel(6, reportCell(u.daily_report)),
@@ -79,14 +120,29 @@ async function load() {
       u.online ? ui("duty.online") : ui("duty.offline")))));
   empty.hidden = rows.length > 0;
   summary(rows);
+  applyFilter();
 }
+
+filterSel.addEventListener("change", applyFilter);
+document.getElementById("pick-shown").addEventListener("click", () => {
+  for (const tr of body.querySelectorAll("tr")) if (!tr.hidden) picked.add(tr.dataset.unit);
+  for (const box of body.querySelectorAll("input.pick")) box.checked = picked.has(box.closest("tr").dataset.unit);
+  showPicked();
+});
+document.getElementById("pick-none").addEventListener("click", () => {
+  picked.clear();
+  for (const box of body.querySelectorAll("input.pick")) box.checked = false;
+  showPicked();
+});
+if (!page.can_rollcall) for (const id of ["pick-shown", "pick-none"]) document.getElementById(id).hidden = true;
 
 if (page.can_rollcall && page.subunits.length) {
   rcForm.hidden = false;
   rcForm.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
-      const rc = await api("/api/v1/rollcalls", { method: "POST", body: { window_s: Number(document.getElementById("rc-window").value) } });
+      const rc = await api("/api/v1/rollcalls", { method: "POST", body: { window_s: Number(document.getElementById("rc-window").value),
+        ...(picked.size ? { units: [...picked] } : {}) } });
       rcStatus.textContent = `${ui("duty.rollcall")} · ${formatTime(rc.started_at).slice(11)}`;
       rcStatus.append(" · ", el("span", { dataset: { deadline: rc.deadline } }));
       await load();

@@ -1,8 +1,9 @@
 // The duty console (值班台): what needs me now first, with live countdowns; who is on duty; the
 // handover; the duty log with keyboard-first quick entry. Everything reloads on its journal events.
 import { Live } from "./live.js";
-import { api, bindLiveState, formatTime, page, ui, unitName as nameOf } from "./common.js";
-import { attachmentList, bracket, debounce, el, journalHead, listJoin, paren, tickDeadlines, toast } from "./dom.js";
+import { api, bindLiveState, formatTime, idempotencyKey, page, ui, unitName as nameOf } from "./common.js";
+import { foldOnPhone, notify, permissionButton } from "./alerts.js";
+import { attachmentList, bracket, debounce, el, journalHead, listJoin, paren, person, tickDeadlines, toast } from "./dom.js";
 
 const unit = page.unit.code;
 const me = page.user;
@@ -32,8 +33,9 @@ async function act(fn, okText) {
   }
 }
 
+// The one key maker (a real v4 UUID on a plain-http intranet origin too), not a Math.random stand-in.
 function idem() {
-  return { "Idempotency-Key": crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) };
+  return { "Idempotency-Key": idempotencyKey() };
 }
 
 // --- needs me now ------------------------------------------------------------------------------
@@ -179,12 +181,16 @@ async function loadHolders() {
   const posts = now.units[0] ? now.units[0].posts : [];
   holdersBody.replaceChildren(...posts.map((p) => el("tr", { class: p.holder && p.holder.id === me.id ? "me" : "" },
     el("th", {}, page.lang === "en" ? p.name_en || p.name : p.name),
-    el("td", {}, p.holder ? p.holder.name : el("span", { class: "overdue" }, ui("duty.nobody")),
+    el("td", {}, ...(p.holder ? person(p.holder) : [el("span", { class: "overdue" }, ui("duty.nobody"))]),
       p.source === "override" ? el("span", { class: "tag" }, ui("duty.override")) : ""),
     el("td", { class: "phone" }, p.holder && p.holder.phone ? el("a", { href: `tel:${p.holder.phone}` }, p.holder.phone) : ""),
     el("td", { class: "until muted small" }, p.until ? `→ ${formatTime(p.until)}` : ""))));
+  // "Am I on duty" by the account signed in, never by a display name another account may share.
   const mine = posts.filter((p) => p.holder && p.holder.id === me.id).map((p) => (page.lang === "en" ? p.name_en || p.name : p.name));
-  document.getElementById("my-post").textContent = mine.length ? ui("duty.you_hold", { post: listJoin(mine) }) : ui("duty.you_off");
+  const namesake = posts.filter((p) => p.holder && p.holder.id !== me.id && p.holder.name === me.name);
+  document.getElementById("my-post").textContent = mine.length ? ui("duty.you_hold", { post: listJoin(mine), account: me.username })
+    : namesake.length ? ui("duty.you_off_namesake", { account: me.username, other: namesake[0].holder.username })
+      : ui("duty.you_off", { account: me.username });
 }
 
 // --- handover ----------------------------------------------------------------------------------
@@ -304,6 +310,7 @@ const reloadLog = debounce(() => loadLog().catch(() => {}));
 
 function onEvent(ev) {
   const t = ev.type;
+  notify(ev);
   if (t.startsWith("duty.rollcall") || t.startsWith("duty.notice") || t.startsWith("duty.daily_report")
     || t.startsWith("report.") || t.startsWith("task.") || t.startsWith("warning.") || t.startsWith("consultation.") || t === "incident.created" || t === "incident.closed") reloadTodo();
   if (t.startsWith("duty.handover")) { reloadHandover(); reloadTodo(); }
@@ -318,6 +325,9 @@ async function loadAll() {
 }
 
 tickDeadlines(todo);
+document.getElementById("notify-box").append(permissionButton());
+// On a phone what needs me now comes first; who is on duty, the handover and the log fold to a line.
+foldOnPhone([document.getElementById("handover-card"), document.getElementById("log-card")]);
 const live = new Live({ onEvent, reload: loadAll, onState: bindLiveState(document.getElementById("live-state")) });
 live.start(await loadAll());
 window.yingjiLive = live;

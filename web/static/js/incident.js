@@ -5,6 +5,7 @@ import { api, bindLiveState, formatTime, page, ui } from "./common.js";
 import { colon, commaJoin, debounce, el, journalHead, listJoin, paren, tickDeadlines, toast } from "./dom.js";
 import { categoryName, gradeChip, statusText, unitLabel } from "./cmdcommon.js";
 import { loadResponse, mountResponse, onResponseEvent } from "./response.js";
+import { sourceNodes } from "./sources.js";
 
 const id = page.incident_id;
 let incident = null;
@@ -61,9 +62,15 @@ function renderFacts() {
   const f = document.getElementById("facts-form");
   if (editing(f)) return;
   rendered(f);
-  f.replaceChildren(...Object.entries(page.facts).map(([k, d]) => el("label", {}, `${d.name}${paren(d.unit.trim())}`,
-    el("input", { name: k, type: "number", min: 0, step: "any", value: incident.facts[k] ?? "" }))),
-  el("button", { class: "primary", type: "submit" }, ui("cmd.facts_update")));
+  const field = ([k, d]) => el("label", {}, `${d.name}${paren(d.unit.trim())}`,
+    el("input", { name: k, type: "number", min: 0, step: "any", inputmode: "decimal", value: incident.facts[k] ?? "" }));
+  // The figures known so far are open; the rest wait behind one line until someone has a number for them.
+  const entries = Object.entries(page.facts);
+  const known = entries.filter(([k]) => incident.facts[k] !== undefined && incident.facts[k] !== null);
+  const rest = entries.filter(([k]) => incident.facts[k] === undefined || incident.facts[k] === null);
+  f.replaceChildren(...known.map(field),
+    rest.length ? el("details", { class: "more-facts" }, el("summary", {}, ui("cmd.more_facts", { n: rest.length })), ...rest.map(field)) : "",
+    el("button", { class: "primary", type: "submit" }, ui("cmd.facts_update")));
   f.onsubmit = (ev) => {
     ev.preventDefault();
     const facts = {};
@@ -71,6 +78,21 @@ function renderFacts() {
     if (Object.keys(facts).length) act(() => api(`/api/v1/incidents/${id}/facts`, { method: "POST", body: { facts } }).then(() => saved(f)));
     else saved(f);
   };
+}
+
+const inPrefix = (key, prefix) => prefix === "" || key === prefix || key.startsWith(`${prefix}.`);
+
+/** Why there is no suggestion: no rule grades this category (and why not), or the figures meet none. */
+function gradingNote() {
+  if (incident.grade_suggested) return "";
+  const cat = incident.category;
+  if ((page.graded_prefixes || []).some((p) => inPrefix(cat, p))) {
+    return el("p", { class: "small muted grading-note" }, ui("cmd.no_grade_met"));
+  }
+  const reasons = page.no_grading_reasons || {};
+  const best = Object.keys(reasons).filter((p) => inPrefix(cat, p)).sort((a, b) => b.length - a.length)[0];
+  return el("p", { class: "small muted grading-note", dataset: { none: "1" } },
+    ui("cmd.no_grading_rule", { why: best !== undefined ? reasons[best] : "" }));
 }
 
 function renderGrade() {
@@ -81,7 +103,7 @@ function renderGrade() {
     ...Object.entries(page.grades).map(([k, g]) => el("option", { value: k, selected: k === (incident.grade || incident.grade_suggested) }, `${g.roman} ${g.name}`)));
   const reason = el("input", { placeholder: ui("cmd.grade_reason") });
   box.replaceChildren(el("p", {}, colon(ui("cmd.suggested")), gradeChip(incident.grade_suggested)),
-    incident.grade_reason ? el("p", { class: "small muted" }, incident.grade_reason) : "",
+    incident.grade_reason ? el("p", { class: "small muted" }, ruleText(incident.grade_reason)) : gradingNote(),
     el("p", {}, colon(ui("cmd.grade")), gradeChip(incident.grade)),
     page.can["incident.grade"] ? el("div", { class: "stack-form grade-form" }, sel, reason, el("button", { class: "primary", onclick: () =>
       act(() => api(`/api/v1/incidents/${id}/grade`, { method: "POST", body: { grade: sel.value || null, reason: reason.value } }).then(() => saved(box))) }, ui("cmd.confirm_grade"))) : "");
@@ -123,10 +145,11 @@ async function renderReports() {
   box.replaceChildren(next ? el("div", { class: "next", dataset: { urgency: "ok" } },
     el("strong", {}, ui("cmd.next_report", { kind: ui(`rk.${next.kind}`), time: formatTime(next.deadline) })), " · ",
     el("span", { class: "due", dataset: { deadline: next.deadline } }),
-    el("div", { class: "small muted" }, ui("cmd.rule", { rule: `${ruleText(next.rule)}${paren(ruleText(next.source))}` })),
+    el("div", { class: "small muted", id: "next-rule" }, ui("cmd.rule", { rule: ruleText(next.rule) }),
+      next.source ? [" ", el("span", { class: "rule-source" }, ...sourceNodes(ruleText(next.source)))] : ""),
     !open && page.can["report.draft"] ? el("button", { class: "primary", "data-action": "draft", onclick: () =>
       act(() => api(`/api/v1/incidents/${id}/reports`, { method: "POST", body: { kind: next.kind }, idempotent: true })) },
-    `${ui("cmd.draft")}${ui(`rk.${next.kind}`)}`) : "") : el("p", { class: "muted" }, ui("cmd.no_report_due")));
+    ui("cmd.draft_kind", { kind: ui(`rk.${next.kind}`) })) : "") : el("p", { class: "muted" }, ui("cmd.no_report_due")));
   document.getElementById("reports").replaceChildren(...reports.map((r) => el("li", { class: `r-${r.status}`, dataset: { id: r.id, status: r.status } },
     el("strong", {}, kindText(r)), ` · ${ui(`rs.${r.status}`)}`,
     r.submitted_at ? ` · ${formatTime(r.submitted_at)} ${r.to_unit ? ui("cmd.to_unit", { unit: unitLabel(r.to_unit) }) : ""}` : "",

@@ -93,7 +93,9 @@ function item(i) {
     else actions.push(el("button", { class: "link", onclick: () => act(() => api(`/api/v1/intakes/${i.id}/release`, { method: "POST" })) }, ui("cmd.release")));
     actions.push(el("button", { class: "primary", "data-action": "verify", onclick: () => act(async () => {
       const inc = await api(`/api/v1/intakes/${i.id}/verify`, { method: "POST", body: {} });
-      toast(inc.number);
+      // The next thing to do is on the incident (grade, lead, 首报): go there, not to a bare number.
+      toast(ui("cmd.incident_opened", { number: inc.number }));
+      location.assign(`/incidents/${inc.id}${page.exercise ? "?exercise=1" : ""}`);
     }) }, ui("cmd.verify")));
     actions.push(el("button", { class: "secondary", onclick: () => {
       const reason = prompt(ui("cmd.reject_reason"));

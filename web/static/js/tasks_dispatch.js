@@ -165,6 +165,8 @@ export function setupDispatch(apply) {
     files = [];
     showFiles();
     uploads.clear();
+    // Nothing left ticked: one more click must not send the same task again.
+    for (const box of boxes.values()) box.checked = false;
   }
 
   function result(code, ok, text) {
@@ -219,12 +221,25 @@ export function setupDispatch(apply) {
           ids.push(mine.get(file));
         }
         status.textContent = ui("task.new_sending", { i: i + 1, n: units.length, unit: name });
-        const doc = await api("/api/v1/tasks", { method: "POST", body: { ...body, unit, ...(ids.length ? { attachments: ids } : {}) },
-          idempotent: keys.get(unit) });
+        const send = (extra = {}) => api("/api/v1/tasks", { method: "POST",
+          body: { ...body, unit, ...(ids.length ? { attachments: ids } : {}), ...extra }, idempotent: keys.get(unit) });
+        let doc;
+        try { doc = await send(); } catch (e) {
+          // The same task went to this unit moments ago: send again only if the dispatcher means it.
+          if (!(e.problem && e.problem.type === "/problems/duplicate-dispatch")) throw e;
+          keys.set(unit, idempotencyKey());
+          if (!confirm(ui("task.new_dup_confirm", { unit: name, t: formatTime(e.problem.dispatched_at) }))) {
+            keys.delete(unit);
+            failed.push(unit);
+            result(unit, false, ui("task.new_dup_skipped"));
+            continue;
+          }
+          doc = await send({ confirm_duplicate: true });
+        }
         keys.delete(unit);
         uploads.delete(unit);
         done.push(unit);
-        result(unit, true, ui("task.new_ok_unit"));
+        result(unit, true, ui("task.new_ok_unit_title", { title: body.title }));
         apply(doc);
       } catch (e) {
         if (e.problem) keys.delete(unit);  // refused: a corrected send is a new request
@@ -238,7 +253,7 @@ export function setupDispatch(apply) {
     if (!failed.length) {
       reset();
       toast(ui("task.new_all_ok", { units: listJoin(done.map(unitName)) }));
-      setTimeout(() => { if (!busy) for (const li of results.querySelectorAll("li.ok")) li.remove(); }, 8000);
+      // What was sent stays listed (unit and title) until the next 下达, so nobody sends it twice to be sure.
       title.focus({ preventScroll: true });
     } else {
       // What went out is not sent again: only the units that failed stay ticked.
