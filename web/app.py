@@ -11,6 +11,7 @@ import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
@@ -39,6 +40,7 @@ from plans_registry.api import APIS as PLAN_APIS
 from web import openapi, pages, pages_command, pages_duty, pages_plans, pages_resources, pages_tasks
 from web.live import LiveHub, websocket_endpoint
 from web.presence import PresenceReporter
+from web.security import SecurityHeaders
 
 log = logging.getLogger("yingji.web")
 HERE = Path(__file__).parent
@@ -138,7 +140,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *pages_resources.routes(),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan,
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)],
                     exception_handlers={HTTPException: _http_error})
     app.state.openapi = orjson.dumps(openapi.build(all_api_routes(), version=VERSION))
     app.state.settings = settings

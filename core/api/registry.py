@@ -23,8 +23,9 @@ from starlette.routing import Route
 from core import metrics
 from core.api import idempotency
 from core.auth import service as auth
+from core.auth.credentials import read_credential, resolve
 from core.auth.principal import Principal
-from core.auth.sessions import COOKIE, CSRF_HEADER
+from core.auth.sessions import CSRF_HEADER
 from core.db import UnitOfWork
 from core.problems import Problem, forbidden
 from core.runtime import Runtime
@@ -107,10 +108,23 @@ class ApiRoute:
     status: int = 200
     description: str = ""
     upload: bool = False  # multipart/form-data instead of a JSON body
+    scope: str | None = None  # the credential scope it needs; by default derived (required_scope)
 
     @property
     def writes(self) -> bool:
         return self.method != "GET"
+
+    @property
+    def required_scope(self) -> str:
+        if self.scope is not None:
+            return self.scope
+        if self.permission in ADMIN_PERMISSIONS:
+            return "admin"
+        return "write" if self.writes else "read"
+
+
+# Permissions whose routes need the `admin` scope on top of the role.
+ADMIN_PERMISSIONS = frozenset({"units.manage", "users.manage"})
 
 
 def _coerce(raw: str, schema: dict[str, Any]) -> Any:
@@ -184,22 +198,18 @@ async def _read_upload(request: Request) -> dict[str, Any]:
 
 
 async def authenticate(runtime: Runtime, request: Request, *, writing: bool) -> Principal:
-    authz = request.headers.get("authorization", "")
+    cred = read_credential(request.headers, request.cookies)
     async with runtime.db.read() as session:
-        if authz:
-            scheme, _, token = authz.partition(" ")
-            if scheme.lower() != "bearer" or not token:
-                raise Problem(401, "use Authorization: Bearer <token>", type="/problems/unauthenticated")
-            principal = await auth.principal_from_token(session, token.strip())
-            if principal is None:
-                raise Problem(401, "token unknown or revoked", type="/problems/unauthenticated")
-            return principal
-        data = runtime.signer.load(request.cookies.get(COOKIE))
-        principal = await auth.principal_from_session(session, data) if data else None
+        principal = await resolve(session, runtime.signer, cred)
     if principal is None:
+        if cred is not None and cred.kind == "bearer":
+            raise Problem(401, "token unknown, expired or revoked", type="/problems/unauthenticated")
         raise Problem(401, "sign in first", type="/problems/unauthenticated")
-    if writing and request.headers.get(CSRF_HEADER) != principal.csrf:
+    # The API's own policy: a cookie write must carry the session's CSRF token.
+    if writing and principal.via == "session" and request.headers.get(CSRF_HEADER) != principal.csrf:
         raise Problem(403, "missing or wrong CSRF token", type="/problems/csrf")
+    if principal.session_id:
+        await auth.touch_session(runtime.db, principal.session_id)
     return principal
 
 
@@ -232,16 +242,17 @@ class Api:
 
     def post(self, path: str, *, summary: str, body: dict[str, Any] | None = None,
              response: dict[str, Any] | None = None, creates: bool = False, status: int = 200,
-             permission: str | None = None, description: str = "",
-             upload: bool = False) -> Callable[[WriteHandler], WriteHandler]:
+             permission: str | None = None, description: str = "", upload: bool = False,
+             scope: str | None = None) -> Callable[[WriteHandler], WriteHandler]:
         return self._add("POST", path, summary=summary, body=body, response=response, creates=creates,
                          status=201 if creates else status, permission=permission, description=description,
-                         upload=upload)
+                         upload=upload, scope=scope)
 
     def patch(self, path: str, *, summary: str, body: dict[str, Any], response: dict[str, Any] | None = None,
-              permission: str | None = None, description: str = "") -> Callable[[WriteHandler], WriteHandler]:
+              permission: str | None = None, description: str = "",
+              scope: str | None = None) -> Callable[[WriteHandler], WriteHandler]:
         return self._add("PATCH", path, summary=summary, body=body, response=response,
-                         permission=permission, description=description)
+                         permission=permission, description=description, scope=scope)
 
     def starlette_routes(self) -> list[Route]:
         return [Route(r.path, _endpoint(r), methods=[r.method], name=f"{r.tag}.{r.handler.__name__}")
@@ -269,6 +280,7 @@ def _endpoint(route: ApiRoute) -> Callable[[Request], Awaitable[Response]]:
 
 async def _handle(route: ApiRoute, runtime: Runtime, request: Request) -> Response:
     principal = await authenticate(runtime, request, writing=route.writes)
+    principal.authorize(route.required_scope)
     if route.permission and not principal.can(route.permission):
         raise forbidden(f"this needs the permission {route.permission}")
     ctx = Ctx(request=request, runtime=runtime, principal=principal,

@@ -16,14 +16,13 @@ const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
 
 export async function api(path, { method = "GET", body, headers = {} } = {}) {
   const init = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin" };
-  if (page.token) init.headers.Authorization = `Bearer ${page.token}`;
   if (method !== "GET") init.headers["X-CSRF-Token"] = csrf;
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
   const res = await fetch(path, init);
-  if (res.status === 401 && !page.token) {
+  if (res.status === 401 && !page.display) {
     location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
     throw new Error("unauthenticated");
   }
@@ -78,7 +77,8 @@ export function unitDirectory() {
 }
 
 // Sign-ins and token chores stay in the journal; summaries (home, the wall) leave them out.
-const QUIET = new Set(["user.signed_in", "user.password_changed", "token.created", "token.revoked"]);
+const QUIET = new Set(["user.signed_in", "user.password_changed", "token.created", "token.revoked", "session.revoked",
+  "display.created", "display.exchanged"]);
 export function isQuiet(type) {
   return QUIET.has(type);
 }
