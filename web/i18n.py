@@ -199,6 +199,8 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "user.updated": ("用户信息变更", "User updated"),
     "user.password_changed": ("修改密码", "Password changed"),
     "session.revoked": ("会话注销", "Sessions ended"),
+    "auth.sign_in_failed": ("登录失败", "Sign-in failed"),
+    "auth.spray_detected": ("疑似多账号密码猜测", "Password spray suspected"),
     "display.created": ("新建大屏凭据", "Hall display created"),
     "display.exchanged": ("大屏接入", "Hall display connected"),
     "user.signed_in": ("登录", "Signed in"),

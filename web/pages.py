@@ -15,9 +15,10 @@ from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
 from core.auth import service as auth
+from core.auth import throttle
 from core.auth.credentials import read_credential, resolve
 from core.auth.principal import Principal
-from core.auth.sessions import COOKIE, DISPLAY_COOKIE
+from core.auth.sessions import COOKIE, DEVICE_COOKIE, DEVICE_MAX_AGE_S, DISPLAY_COOKIE
 from core.problems import Problem
 from core.runtime import Runtime
 from core.units import service as units
@@ -55,7 +56,13 @@ async def _principal(request: Request, *, display: bool = False) -> Principal | 
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "?"
+    """The real client address: the peer, or behind a configured proxy its right-most untrusted hop."""
+    runtime = _runtime(request)
+    proxies = runtime.extras.get("trusted_proxies")
+    if proxies is None:
+        proxies = runtime.extras["trusted_proxies"] = throttle.parse_networks(runtime.settings.trusted_proxies)
+    return throttle.client_address(request.client.host if request.client else None,
+                                   request.headers.get("x-forwarded-for"), proxies)
 
 
 def _safe_next(target: str | None) -> str:
@@ -93,11 +100,16 @@ async def login_submit(request: Request) -> Response:
     password = str(form.get("password", ""))
     target = _safe_next(str(form.get("next", "/")))
     ip = client_ip(request)
+    device = runtime.signer.load_device(request.cookies.get(DEVICE_COOKIE))
+    trusted = device is not None and device[0] == username
+    # A browser this account signed in with before is counted on its own, not with its address.
+    client = f"device:{device[1]}" if trusted and device else ip
+    now = runtime.clock()
+    limits = throttle.Limits.of(runtime.settings)
     try:
         async with runtime.db.write() as uow:
-            user = await auth.sign_in(uow, username=username, password=password, ip=ip,
-                                      max_failures=runtime.settings.login_max_failures,
-                                      window_s=runtime.settings.login_window_s)
+            user = await auth.sign_in(uow, username=username, password=password, client=client, address=ip,
+                                      trusted_device=trusted, now=now, limits=limits)
             uow.actor = (await auth.principal_for(uow.session, user)).actor
             row, secret = await auth.start_session(uow, user=user, ip=ip,
                                                    user_agent=request.headers.get("user-agent", ""),
@@ -105,14 +117,20 @@ async def login_submit(request: Request) -> Response:
             session_id = row.id
     except Problem as problem:
         if problem.status == 401:
-            await auth.record_login_failure(runtime.db, username=username, ip=ip)
+            await throttle.record_failure(runtime.db, username=username, client=client, address=ip, now=now,
+                                          limits=limits)
         key = "login.limited" if problem.status == 429 else "login.bad"
-        return _render(request, "login.html", None, status=problem.status, next=target, error=key,
-                       username=username)
+        response = _render(request, "login.html", None, status=problem.status, next=target, error=key,
+                           username=username)
+        if "retry_after" in problem.extra:
+            response.headers["Retry-After"] = str(problem.extra["retry_after"])
+        return response
     cookie = runtime.signer.sign(session_id, secret)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(COOKIE, cookie, max_age=runtime.settings.session_max_age_s, httponly=True,
                         samesite="lax", secure=runtime.settings.cookie_secure)
+    response.set_cookie(DEVICE_COOKIE, runtime.signer.sign_device(username), max_age=DEVICE_MAX_AGE_S,
+                        httponly=True, samesite="strict", secure=runtime.settings.cookie_secure)
     return response
 
 

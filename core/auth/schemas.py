@@ -95,7 +95,7 @@ TOKEN_CREATE: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["label"],
     "properties": {"label": {"type": "string", "minLength": 1, "maxLength": 120},
-                   "scopes": {**SCOPE_LIST, "description": "default: every scope the caller's roles and credential reach"},
+                   "scopes": {**SCOPE_LIST, "description": "default: every scope within reach"},
                    "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 366, "default": 90}},
     "examples": [{"label": "县级终端 平板 01"}, {"label": "防汛监测 只读", "scopes": ["read"], "expires_in_days": 30}],
 }

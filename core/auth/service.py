@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.auth import passwords
+from core.auth import passwords, throttle
 from core.auth.models import ApiToken, LoginFailure, User, UserSession
 from core.auth.permissions import ROLES
 from core.auth.principal import Principal
@@ -119,35 +119,32 @@ async def set_password(uow: UnitOfWork, *, by: Principal, user_id: str, new_pass
 
 # --- sign-in -----------------------------------------------------------------------------------
 
-async def sign_in(uow: UnitOfWork, *, username: str, password: str, ip: str,
-                  max_failures: int, window_s: int) -> User:
-    """The user for good credentials; 401 for bad ones; 429 after too many recent failures."""
+async def sign_in(uow: UnitOfWork, *, username: str, password: str, client: str, address: str,
+                  trusted_device: bool, now: datetime, limits: throttle.Limits) -> User:
+    """The user for good credentials; 401 for bad ones; 429 while this attempt must wait
+    (core/auth/throttle.py: slows a guesser, never locks out the owner's trusted browser)."""
     session = uow.session
-    since = utcnow() - timedelta(seconds=window_s)
-    recent = (await session.execute(
-        select(func.count()).select_from(LoginFailure)
-        .where(LoginFailure.at >= since,
-               (LoginFailure.username == username) | (LoginFailure.ip == ip)))).scalar_one()
-    if recent >= max_failures:
-        raise Problem(429, "too many failed sign-ins; wait a few minutes", type="/problems/rate-limited",
-                      retry_after=window_s)
+    await throttle.check(session, username=username, client=client, trusted_device=trusted_device, now=now,
+                         limits=limits)
     user = (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
     ok = passwords.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        # Counted by the caller with record_login_failure: this transaction rolls back with the 401.
+        # Counted by the caller with throttle.record_failure: this transaction rolls back with the 401.
         raise Problem(401, "wrong username or password", type="/problems/bad-credentials")
-    await session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    await session.execute(delete(LoginFailure).where(LoginFailure.username == username,
+                                                     LoginFailure.ip == client))
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     uow.emit("user.signed_in", subject=("user", user.id), scope=[user.unit_code],
-             data={"username": user.username, "ip": ip})
+             data={"username": user.username, "ip": address})
     return user
 
 
-async def record_login_failure(db: Database, *, username: str, ip: str) -> None:
-    """Count a failed sign-in, in a transaction of its own (the sign-in's rolled back with its 401)."""
-    async with db.write() as uow:
-        uow.session.add(LoginFailure(username=username[:64], ip=ip[:64]))
+async def record_login_failure(db: Database, *, username: str, ip: str, now: datetime | None = None,
+                               limits: throttle.Limits | None = None) -> None:
+    """Count and audit a failed sign-in (core/auth/throttle.py), in a transaction of its own."""
+    await throttle.record_failure(db, username=username, client=ip, address=ip, now=now or utcnow(),
+                                  limits=limits or throttle.Limits())
 
 
 async def principal_for(session: AsyncSession, user: User, **extra: Any) -> Principal:

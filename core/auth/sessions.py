@@ -4,12 +4,15 @@ and age only spare it a database look-up for a forged or stale cookie."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 COOKIE = "yingji_session"
 DISPLAY_COOKIE = "yingji_display"  # a hall wall's credential, set once when it trades its key
+DEVICE_COOKIE = "yingji_device"  # "this browser signed in as U before": spares it the sign-in limits
+DEVICE_MAX_AGE_S = 180 * 86400
 CSRF_HEADER = "x-csrf-token"
 
 
@@ -22,7 +25,23 @@ class SessionData:
 class SessionSigner:
     def __init__(self, secret_key: str, max_age_s: int) -> None:
         self._s = URLSafeTimedSerializer(secret_key, salt="yingji.session.v2")
+        self._device = URLSafeTimedSerializer(secret_key, salt="yingji.device")
         self.max_age_s = max_age_s
+
+    def sign_device(self, username: str) -> str:
+        return self._device.dumps({"u": username, "n": secrets.token_hex(8)})
+
+    def load_device(self, cookie: str | None) -> tuple[str, str] | None:
+        """(username, nonce) of a device cookie this server set, if intact and not too old."""
+        if not cookie:
+            return None
+        try:
+            raw = self._device.loads(cookie, max_age=DEVICE_MAX_AGE_S)
+        except (BadSignature, SignatureExpired):
+            return None
+        if not isinstance(raw, dict) or not {"u", "n"} <= raw.keys():
+            return None
+        return str(raw["u"]), str(raw["n"])
 
     def sign(self, session_id: str, secret: str) -> str:
         return self._s.dumps({"s": session_id, "k": secret})

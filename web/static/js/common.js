@@ -78,7 +78,7 @@ export function unitDirectory() {
 
 // Sign-ins and token chores stay in the journal; summaries (home, the wall) leave them out.
 const QUIET = new Set(["user.signed_in", "user.password_changed", "token.created", "token.revoked", "session.revoked",
-  "display.created", "display.exchanged"]);
+  "auth.sign_in_failed", "display.created", "display.exchanged"]);
 export function isQuiet(type) {
   return QUIET.has(type);
 }
