@@ -235,7 +235,7 @@ def _parse_since(raw: str | None) -> int | None:
     if raw is None or raw == "":
         return None
     value = int(raw)
-    if value < 0:
+    if not 0 <= value <= 2**53 - 1:  # the API's integer maximum (core/api/registry.py INT_MAX)
         raise ValueError(raw)
     return value
 
