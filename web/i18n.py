@@ -90,6 +90,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hall.no_units": "无下级单位",
         "hall.no_coords": "下级单位均无坐标，无法绘制态势图",
         "hall.no_events": "暂无动态",
+        "account.title": "账号与安全",
+        "account.sessions": "我的登录会话",
+        "account.sessions_hint": "每个浏览器的登录都列在这里；结束一个会话，该浏览器即刻退出，其实时连接同时断开。",
+        "account.device": "设备",
+        "account.ip": "地址",
+        "account.signed_in": "登录时间",
+        "account.last_seen": "最近使用",
+        "account.current": "当前会话",
+        "account.end": "结束",
+        "account.end_all": "全部退出登录",
+        "account.end_all_confirm": "结束本账号的全部会话（包括当前这个）？",
+        "account.displays": "指挥大厅大屏凭据",
+        "account.displays_hint": ("大屏凭据只读、绑定一个单位的大厅；接入地址只显示一次，"
+                                  "大屏打开后即换成 Cookie，地址随即作废。"),
+        "account.display_unit": "大厅单位",
+        "account.display_label": "名称",
+        "account.display_create": "新建凭据",
+        "account.display_state": "状态",
+        "account.display_url": "在大屏浏览器中打开（仅此一次）：",
+        "account.waiting": "待接入",
+        "account.connected": "已接入",
+        "account.revoked": "已吊销",
+        "account.revoke": "吊销",
+        "nav.account": "账号与安全",
         "hall.connect_title": "大屏接入",
         "hall.connecting": "正在接入指挥大厅大屏……",
         "hall.connect_failed": "接入失败：凭据无效、已使用或已注销。请向系统管理员申请新的大屏凭据。",
@@ -173,6 +197,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hall.no_units": "No subordinate units",
         "hall.no_coords": "No subordinate unit has coordinates; nothing to draw",
         "hall.no_events": "Nothing yet",
+        "account.title": "Account and security",
+        "account.sessions": "My sessions",
+        "account.sessions_hint": ("Every browser signed in as you; ending a session signs that browser out at"
+                                 " once and closes its live connection."),
+        "account.device": "Device",
+        "account.ip": "Address",
+        "account.signed_in": "Signed in",
+        "account.last_seen": "Last used",
+        "account.current": "This session", "account.end": "End", "account.end_all": "Sign out everywhere",
+        "account.end_all_confirm": "End every session of this account, this one included?",
+        "account.displays": "Hall display credentials",
+        "account.displays_hint": ("Read-only, bound to one unit's hall; the connect address is shown once and void"
+                                 " once the wall has traded it for a cookie."),
+        "account.display_unit": "Hall unit",
+        "account.display_label": "Name",
+        "account.display_create": "New credential",
+        "account.display_state": "State", "account.display_url": "Open on the wall's browser (once):",
+        "account.waiting": "Waiting",
+        "account.connected": "Connected",
+        "account.revoked": "Revoked",
+        "account.revoke": "Revoke",
+        "nav.account": "Account",
         "hall.connect_title": "Connect a display",
         "hall.connecting": "Connecting this wall display…",
         "hall.connect_failed": ("Could not connect: the key is unknown, already used or revoked. "
@@ -262,7 +308,7 @@ def translator(lang: str) -> Callable[..., str]:
 
 # Message families page scripts need (the rest are rendered on the server).
 CLIENT_PREFIXES = ("live.", "journal.", "hall.", "duty.", "urgency.", "cmd.", "status.", "rk.", "rs.", "rf.", "role.",
-                   "task.", "plan.", "res.")
+                   "task.", "plan.", "res.", "account.")
 
 
 def client_labels(lang: str) -> dict[str, object]:

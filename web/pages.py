@@ -249,6 +249,22 @@ def signed_in_page(fn: PageHandler) -> Callable[[Request], Awaitable[Response]]:
     return endpoint
 
 
+@signed_in_page
+async def account(request: Request, principal: Principal) -> Response:
+    """账号与安全: my sessions; for user administrators, the hall display credentials."""
+    runtime = _runtime(request)
+    async with runtime.db.read() as session:
+        sessions = [s.as_doc(principal.session_id) for s in await auth.list_sessions(session,
+                                                                                     user_id=principal.user_id)]
+        displays = units_list = None
+        if principal.can("users.manage"):
+            displays = [d.as_doc() for d in await auth.list_displays(session, principal)]
+            units_list = [u for u in await units.list_visible(session, principal)]
+        tz = await units.timezone_of(session, principal.unit_code, runtime.settings.default_tz)
+    return _render(request, "account.html", principal, sessions=sessions, displays=displays, units=units_list,
+                   page={"tz": tz})
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/", home),
@@ -257,6 +273,7 @@ def routes() -> list[BaseRoute]:
         Route("/logout", logout, methods=["POST"]),
         Route("/lang/{lang}", set_lang),
         Route("/journal", journal_page),
+        Route("/account", account),
         Route("/hall", hall),
         Route("/hall/connect", hall_connect_form, methods=["GET"]),
         Route("/hall/connect", hall_connect, methods=["POST"]),

@@ -327,3 +327,18 @@ def test_pages_rely_on_no_inline_script() -> None:
             assert "src=" in tag or 'type="application/json"' in tag, (tpl.name, tag)
         assert not re.search(r"\son[a-z]+\s*=", text), tpl.name
         assert "style=" not in text, tpl.name
+
+
+async def test_account_page_lists_sessions_and_displays(server: LiveServer) -> None:
+    duty, _ = await signed_in(server, "duty.360726", agent="Duty-PC/1")
+    admin, _ = await signed_in(server, "admin", agent="Admin-PC/1")
+    try:
+        page = await duty.get("/account")
+        assert page.status_code == 200 and "Duty-PC/1" in page.text and "account.js" in page.text
+        assert 'id="display-form"' not in page.text  # not a user administrator
+        page = await admin.get("/account")
+        assert page.status_code == 200 and "Admin-PC/1" in page.text and 'id="display-form"' in page.text
+        assert "Duty-PC/1" not in page.text  # only one's own sessions
+    finally:
+        await duty.aclose()
+        await admin.aclose()
