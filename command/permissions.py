@@ -21,3 +21,9 @@ for _role in ("duty_officer", "duty_leader", "commander"):
     grant(_role, "resource.manage", "resource.request")
 grant("commander", "resource.decide")
 grant("duty_leader", "resource.decide")
+# Warnings: issuing is the duty leader's and commander's (and an integration's, for CAP); every duty
+# room signs for, reports precautions and passes warnings down.
+for _role in ("commander", "duty_leader", "integration"):
+    grant(_role, "warning.issue")
+for _role in ("commander", "duty_leader", "duty_officer"):
+    grant(_role, "warning.sign", "warning.forward")

@@ -87,6 +87,14 @@ def check(document: Any) -> Errors:
             if group is not None and group not in groups:
                 errors.append({"pointer": f"/levels/{i}/actions/{j}/target/group",
                                "message": f"no working group {group} in this plan"})
+    for i, rule in enumerate(document.get("warning_triggers") or []):
+        try:  # evaluable on a warning, before it can be in force
+            satisfies(rule["trigger"], {"hazard": "rainstorm", "colour": "red", "level": 1, "unit": "000000"})
+        except SchemaError as e:
+            errors.append({"pointer": f"/warning_triggers/{i}/trigger",
+                           "message": f"not a valid JSON Schema: {e.message}"})
+        except Exception as e:  # whatever the validator raises, the trigger is unusable
+            errors.append({"pointer": f"/warning_triggers/{i}/trigger", "message": f"cannot be evaluated: {e}"})
     return errors
 
 

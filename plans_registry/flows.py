@@ -8,10 +8,13 @@ from datetime import datetime
 from command.incidents import hooks
 from command.incidents import service as incidents
 from command.incidents.models import Incident
+from command.warnings import hooks as warning_hooks
+from command.warnings.models import EarlyWarning
+from command.warnings.rules import ACTIVE as ACTIVE_WARNINGS
 from core.db import UnitOfWork
 from core.orm import utcnow
 from core.timers.runner import DueTimer, handles
-from plans_registry import activations, triggers
+from plans_registry import activations, triggers, warning_triggers
 from plans_registry import service as registry
 from plans_registry.models import SuggestionMark
 
@@ -39,6 +42,33 @@ async def announce_crossings(uow: UnitOfWork, incident: Incident, what: str) -> 
             "plan_id": s["plan_id"], "plan_name": s["name"], "level": s["level"], "level_name": s["level_name"],
             "previous": previous, "why": s["why"], "decided_by": s["decided_by"],
             "activation_id": s["activation_id"], "active_level": running, "escalate": s["escalate"]})
+
+
+@warning_hooks.on_change
+async def announce_warning_responses(uow: UnitOfWork, w: EarlyWarning, before: EarlyWarning | None,
+                                     what: str) -> None:
+    """预警响应: a warning that now meets a plan's warning trigger (or a higher one of it than before)
+    suggests the plan's warning-stage response; one that no longer does (lowered, cancelled,
+    expired) withdraws the suggestion. Compared with what the replaced version met: no marks kept."""
+    if what == "forwarded":
+        return
+    session = uow.session
+    now = {s["plan_id"]: s for s in await warning_triggers.suggestions(session, w)} if w.state in ACTIVE_WARNINGS \
+        else {}
+    was = {s["plan_id"]: s for s in await warning_triggers.suggestions(session, before)} if before is not None \
+        else {}
+    for plan_id, s in now.items():
+        old = was.get(plan_id)
+        if old is not None and old["level"] <= s["level"]:
+            continue
+        uow.emit("plan.warning_suggested", subject=("warning", w.series_id),
+                 scope=sorted({s["owner_unit"], *s["units"]}), exercise=w.exercise,
+                 data={**s, "previous": old["level"] if old else None})
+    for plan_id, old in was.items():
+        if plan_id not in now:
+            uow.emit("plan.warning_suggestion_withdrawn", subject=("warning", w.series_id),
+                     scope=sorted({old["owner_unit"], *old["units"]}), exercise=w.exercise,
+                     data={**old, "because": what})
 
 
 @handles(registry.REVIEW_TIMER)

@@ -18,6 +18,8 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "incident.plan_terminated": ("终止应急响应", "Response ended"),
     "incident.plan_evaluated": ("总结评估", "After-action evaluation"),
     "incident.plan_report_due": ("响应期间续报提醒", "Follow-up report due (response cadence)"),
+    "plan.warning_suggested": ("建议启动预警响应", "Warning-stage response suggested"),
+    "plan.warning_suggestion_withdrawn": ("预警响应建议撤回", "Warning-stage response no longer suggested"),
 }
 
 SUBJECT_LABELS: dict[str, tuple[str, str]] = {

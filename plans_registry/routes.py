@@ -10,10 +10,12 @@ from typing import Any
 from starlette.responses import Response
 
 from command.incidents import service as incidents
+from command.warnings import service as warnings
+from command.warnings.rules import ACTIVE as ACTIVE_WARNINGS
 from core.api import Api, Ctx, Reply
 from core.db import UnitOfWork
 from core.problems import Problem
-from plans_registry import activations, schemas, triggers
+from plans_registry import activations, schemas, triggers, warning_triggers
 from plans_registry import document as doc
 from plans_registry import service as registry
 
@@ -36,7 +38,7 @@ async def list_plans(ctx: Ctx) -> Reply:
 
 
 @api.post("/plans", summary="Import a plan document as a new draft version (200 with the latest if unchanged)",
-          body=schemas.PLAN_IMPORT,
+          body=schemas.PLAN_IMPORT, verbatim=True,
           response=schemas.VERSION, creates=True, permission="plan.manage")
 async def import_plan(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     version, new = await registry.import_document(uow, by=ctx.principal, document=body)
@@ -138,6 +140,15 @@ async def suggestions(ctx: Ctx) -> Reply:
     async with ctx.db.read() as session:
         incident = await incidents.get_visible(session, ctx.principal, ctx.path["id"])
         return Reply(200, await triggers.suggestions(session, incident))
+
+
+@api.get("/warnings/{id}/plan-suggestions",
+         summary="预警响应: plans in force whose warning triggers the active warning meets, and where",
+         response=schemas.SUGGESTIONS)
+async def warning_suggestions(ctx: Ctx) -> Reply:
+    async with ctx.db.read() as session:
+        w = await warnings.get_current(session, ctx.principal, ctx.path["id"])
+        return Reply(200, await warning_triggers.suggestions(session, w) if w.state in ACTIVE_WARNINGS else [])
 
 
 @api.get("/incidents/{id}/activations", summary="The plans launched on the incident, with their groups and tasks",

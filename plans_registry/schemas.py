@@ -77,6 +77,18 @@ LEVEL: dict[str, Any] = {
                                  "description": "follow-up report (续报) cadence while this level runs"},
     },
 }
+WARNING_TRIGGER: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "required": ["trigger", "trigger_text"],
+    "properties": {
+        "trigger": {"type": "object", "description": "a JSON Schema over the warning: hazard (a type code), "
+                                                     "colour, level (1 红 … 4 蓝), unit (where it is addressed)"},
+        "trigger_text": SHORT,
+        "level": {"type": "integer", "minimum": 1, "maximum": 4, "default": 4,
+                  "description": "the response level the warning calls for (预警响应)"},
+        "decided_by": {"type": "string", "maxLength": 200},
+        "actions_text": TEXT,
+    },
+}
 PLAN_DOCUMENT: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "PlanDocument", "type": "object", "additionalProperties": False,
@@ -97,6 +109,9 @@ PLAN_DOCUMENT: dict[str, Any] = {
         "purpose": TEXT, "scope": TEXT, "principles": TEXT,
         "command": COMMAND,
         "levels": {"type": "array", "items": LEVEL, "minItems": 1, "maxItems": 4},
+        "warning_triggers": {"type": "array", "items": WARNING_TRIGGER, "maxItems": 20,
+                             "description": "预警响应: warnings (hazard, colour) that call for the plan's "
+                                            "warning-stage response where it is in force"},
         "aftercare": TEXT,
     },
 }

@@ -42,7 +42,7 @@ FILING_TIMER = "plans.filing"
 
 
 def visible(by: Principal) -> Any:
-    return or_(Plan.owner_path.like(by.unit_path + "%"), Plan.owner_unit.in_(ancestors_from_path(by.unit_path)))
+    return by.path_filter(Plan.owner_path, Plan.owner_unit.in_(ancestors_from_path(by.unit_path)))
 
 
 async def get_visible(session: AsyncSession, by: Principal, plan_id: str) -> Plan:
@@ -405,9 +405,9 @@ async def drill_status(session: AsyncSession, by: Principal) -> list[dict[str, A
     today = await today_at(session, by.unit_code)
     since = doc.add_months(today, -UNIT_DRILL_MONTHS)
     juris = [u for u in await units.list_visible(session, by) if u.kind in JURISDICTION_KINDS]
-    drills = list((await session.execute(select(Drill).where(Drill.unit_path.like(by.unit_path + "%"))
+    drills = list((await session.execute(select(Drill).where(by.path_filter(Drill.unit_path))
                                           .order_by(Drill.held_on))).scalars())
-    plans = list((await session.execute(select(Plan).where(Plan.owner_path.like(by.unit_path + "%"),
+    plans = list((await session.execute(select(Plan).where(by.path_filter(Plan.owner_path),
                                                            Plan.current_version_id.is_not(None)))).scalars())
     codes = {u.code for u in juris}
 
@@ -432,7 +432,7 @@ async def drill_status(session: AsyncSession, by: Principal) -> list[dict[str, A
 async def overdue_reviews(session: AsyncSession, by: Principal) -> list[dict[str, Any]]:
     """Plans in my subtree past their review date, per owner unit."""
     today = await today_at(session, by.unit_code)
-    rows = (await session.execute(select(Plan).where(Plan.owner_path.like(by.unit_path + "%"),
+    rows = (await session.execute(select(Plan).where(by.path_filter(Plan.owner_path),
                                                      Plan.next_review_on < today).order_by(Plan.owner_path,
                                                                                            Plan.next_review_on))
             ).scalars()

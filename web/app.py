@@ -37,7 +37,7 @@ from core.timers.runner import TimerRunner
 from core.units.routes import api as units_api
 from duty.api import APIS as DUTY_APIS
 from plans_registry.api import APIS as PLAN_APIS
-from web import openapi, pages, pages_command, pages_duty, pages_plans, pages_resources, pages_tasks
+from web import openapi, pages, pages_command, pages_duty, pages_plans, pages_resources, pages_tasks, pages_warnings
 from web.live import LiveHub, websocket_endpoint
 from web.presence import PresenceReporter
 from web.security import SecurityHeaders
@@ -157,6 +157,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *pages_plans.routes(),
         *pages_tasks.routes(),
         *pages_resources.routes(),
+        *pages_warnings.routes(),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)],

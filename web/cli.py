@@ -29,6 +29,7 @@ MODEL_MODULES = (
     "duty.rollcall.models", "duty.rosters.models", "duty.rules.models",
     "command.categories.models", "command.intake.models", "command.incidents.models", "command.reports.models",
     "command.tasks.models", "command.consultations.models", "command.resources.models",
+    "command.warnings.models",
     "plans_registry.models",
 )
 

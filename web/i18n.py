@@ -17,6 +17,7 @@ from web.messages_duty import DUTY_MESSAGES
 from web.messages_plans import PLAN_MESSAGES
 from web.messages_resources import RESOURCE_MESSAGES
 from web.messages_tasks import TASK_MESSAGES
+from web.messages_warnings import WARNING_MESSAGES
 
 LANGS = ("zh", "en")
 
@@ -291,7 +292,8 @@ EVENT_LABELS.update(COMMAND_EVENT_LABELS)
 SUBJECT_LABELS.update(COMMAND_SUBJECT_LABELS)
 EVENT_LABELS.update(PLAN_EVENT_LABELS)
 SUBJECT_LABELS.update(PLAN_SUBJECT_LABELS)
-for _messages in (DUTY_MESSAGES, COMMAND_MESSAGES, PLAN_MESSAGES, TASK_MESSAGES, RESOURCE_MESSAGES):
+for _messages in (DUTY_MESSAGES, COMMAND_MESSAGES, PLAN_MESSAGES, TASK_MESSAGES, RESOURCE_MESSAGES,
+                  WARNING_MESSAGES):
     for _lang, _table in _messages.items():
         MESSAGES[_lang].update(_table)
 
@@ -308,7 +310,7 @@ def translator(lang: str) -> Callable[..., str]:
 
 # Message families page scripts need (the rest are rendered on the server).
 CLIENT_PREFIXES = ("live.", "journal.", "hall.", "duty.", "urgency.", "cmd.", "status.", "rk.", "rs.", "rf.", "role.",
-                   "task.", "plan.", "res.", "account.")
+                   "task.", "plan.", "res.", "warn.", "account.")
 
 
 def client_labels(lang: str) -> dict[str, object]:

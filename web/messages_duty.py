@@ -121,6 +121,11 @@ DUTY_MESSAGES: dict[str, dict[str, str]] = {
         "duty.rule_src.task_remind_before_min": "[P] 督办第一步：到期前提醒承办单位",
         "duty.rule_src.task_escalate_after_min":
             "[P] 督办第二、三步：超时报承办单位带班领导，仍未办理再报下达单位值班长",
+        "duty.rule_src.warning_signfor_min": "[P] 本地默认：未找到全国性规定，颜色越高时限越短",
+        "duty.rule_src.warning_report_min": "[P] 本地默认：未找到全国性规定，颜色越高时限越短",
+        "duty.rule_src.warning_remind_before_min": "[P] 预警督办第一步：反馈到期前提醒",
+        "duty.rule_src.warning_escalate_after_min":
+            "[P] 预警督办第二、三步：超时报本单位带班领导，仍未办理再报发布单位值班长",
         "duty.rules_note": "[L] 法律法规原文；[Q] 政府或地方规定转引；[P] 未找到依据的产品默认值，请按本地规定修改。",
         "duty.notices": "通知通报",
         "duty.notice_new": "下发通知",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from command.consultations import schemas, service
@@ -12,18 +11,10 @@ from core.db import UnitOfWork
 api = Api("consultations")
 
 
-def _dt(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 @api.post("/consultations", summary="Convene a consultation: invite units and experts", body=schemas.CONVENE,
           response=schemas.CONSULTATION, creates=True, permission="consult.convene")
 async def convene(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    c = await service.convene(uow, by=ctx.principal, title=body["title"], kind=body["kind"],
-                              starts_at=_dt(body["starts_at"]), units_=body.get("units", []),
-                              experts=body.get("experts", []), agenda=body.get("agenda", ""),
-                              place=body.get("place", ""), incident_id=body.get("incident_id"),
-                              exercise=body.get("exercise", False))
+    c = await service.convene(uow, by=ctx.principal, **body)
     return Reply(201, await service.full(uow.session, c))
 
 
@@ -48,16 +39,14 @@ async def get_consultation(ctx: Ctx) -> Reply:
 @api.post("/consultations/{id}/status", summary="Open, close (with the minutes) or cancel", body=schemas.ACTION,
           response=schemas.CONSULTATION, permission="consult.convene")
 async def change(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    c = await service.transition(uow, by=ctx.principal, consultation_id=ctx.path["id"], action=body["action"],
-                                 minutes=body.get("minutes", ""))
+    c = await service.transition(uow, by=ctx.principal, consultation_id=ctx.path["id"], **body)
     return Reply(200, await service.full(uow.session, c))
 
 
 @api.post("/consultations/{id}/attend", summary="Check in (an invited unit), or record an expert present",
           body=schemas.ATTEND, response=schemas.CONSULTATION)
 async def attend(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    await service.attend(uow, by=ctx.principal, consultation_id=ctx.path["id"], invitee_id=body.get("invitee_id"),
-                         attendee=body.get("attendee"))
+    await service.attend(uow, by=ctx.principal, consultation_id=ctx.path["id"], **body)
     return Reply(200, await service.full(uow.session, await service.get_visible(uow.session, ctx.principal,
                                                                                ctx.path["id"])))
 
@@ -65,10 +54,6 @@ async def attend(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
 @api.post("/consultations/{id}/entries", summary="An opinion, or a decision (optionally dispatched as a task)",
           body=schemas.ENTRY, response=schemas.CONSULTATION, creates=True)
 async def speak(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    task = dict(body["task"]) if "task" in body else None
-    if task and "due_at" in task:
-        task["due_at"] = _dt(task["due_at"])
-    await service.speak(uow, by=ctx.principal, consultation_id=ctx.path["id"], kind=body["kind"], text=body["text"],
-                        speaker=body.get("speaker"), task=task)
+    await service.speak(uow, by=ctx.principal, consultation_id=ctx.path["id"], **body)
     return Reply(201, await service.full(uow.session, await service.get_visible(uow.session, ctx.principal,
                                                                                ctx.path["id"])))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from command.consultations.models import CONSULTATION_TRANSITIONS, Consultation, Entry, Invitee
@@ -26,7 +26,7 @@ from core.units.models import Unit
 
 def visible(by: Principal) -> Any:
     invited = select(Invitee.consultation_id).where(Invitee.unit_code == by.unit_code)
-    return or_(Consultation.unit_path.like(by.unit_path + "%"), Consultation.id.in_(invited))
+    return by.path_filter(Consultation.unit_path, Consultation.id.in_(invited))
 
 
 async def get_visible(session: AsyncSession, by: Principal, consultation_id: str) -> Consultation:
@@ -59,15 +59,15 @@ def _convenor(by: Principal, c: Consultation) -> None:
 
 
 async def convene(uow: UnitOfWork, *, by: Principal, title: str, kind: str, starts_at: datetime,
-                  units_: list[str], experts: list[dict[str, str]], agenda: str = "", place: str = "",
+                  units: list[str], experts: list[dict[str, str]], agenda: str = "", place: str = "",
                   incident_id: str | None = None, exercise: bool = False) -> Consultation:
     session = uow.session
     if not by.can("consult.convene"):
         raise forbidden("convening a consultation needs command rights")
     incident = await incidents.get_visible(session, by, incident_id) if incident_id else None
     involved = {u.unit_code for u in await incidents.involved_units(session, incident.id)} if incident else set()
-    found = {u.code: u for u in (await session.execute(select(Unit).where(Unit.code.in_(units_)))).scalars()}
-    for i, code in enumerate(units_):
+    found = {u.code: u for u in (await session.execute(select(Unit).where(Unit.code.in_(units)))).scalars()}
+    for i, code in enumerate(units):
         unit = found.get(code)
         if unit is None or (not by.sees_path(unit.path) and code not in involved) or code == by.unit_code:
             raise invalid(f"/units/{i}", f"{code} is neither under your unit nor involved in the incident")
@@ -76,12 +76,12 @@ async def convene(uow: UnitOfWork, *, by: Principal, title: str, kind: str, star
                      exercise=incident.exercise if incident else exercise, convened_by_name=by.name)
     session.add(c)
     await session.flush()
-    for code in dict.fromkeys(units_):
+    for code in dict.fromkeys(units):
         session.add(Invitee(id=new_id(), consultation_id=c.id, unit_code=code))
     for e in experts:
         session.add(Invitee(id=new_id(), consultation_id=c.id, name=e["name"], field=e.get("field", "")))
     await session.flush()
-    await _emit(uow, c, "consultation.convened", {"units": units_, "experts": len(experts)})
+    await _emit(uow, c, "consultation.convened", {"units": units, "experts": len(experts)})
     return c
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -108,9 +107,7 @@ async def add_unit(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
 @api.post("/incidents/{id}/entries", summary="Add a decision, instruction, situation update or significant event",
           body=schemas.ENTRY_CREATE, response=schemas.ENTRY, creates=True, permission="intake.create")
 async def add_entry(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    at = datetime.fromisoformat(body["at"].replace("Z", "+00:00")) if "at" in body else None
-    entry = await service.add_entry(uow, by=ctx.principal, incident_id=ctx.path["id"], kind=body["kind"],
-                                    text=body["text"], at=at, significant=body.get("significant", False))
+    entry = await service.add_entry(uow, by=ctx.principal, incident_id=ctx.path["id"], **body)
     return Reply(201, entry.as_doc())
 
 

@@ -23,7 +23,7 @@ from core.problems import forbidden, invalid, not_found
 from core.states import next_state
 from core.units import service as units
 from core.units.models import Unit
-from core.units.paths import path_of
+from core.units.paths import in_subtree, path_of
 
 NUMERIC_FACTS_MERGE = "max"  # merging intakes keeps the larger figure of each fact
 
@@ -31,7 +31,7 @@ NUMERIC_FACTS_MERGE = "max"  # merging intakes keeps the larger figure of each f
 def visible(by: Principal) -> Any:
     """SQL: incidents in the caller's subtree, or shared with / involving the caller's unit."""
     shared = select(IncidentUnit.incident_id).where(IncidentUnit.unit_code == by.unit_code)
-    return or_(Incident.unit_path.like(by.unit_path + "%"), Incident.id.in_(shared))
+    return by.path_filter(Incident.unit_path, Incident.id.in_(shared))
 
 
 async def get_visible(session: AsyncSession, by: Principal, incident_id: str) -> Incident:
@@ -249,7 +249,7 @@ async def list_visible(session: AsyncSession, by: Principal, *, status: list[str
             else stmt.where(Incident.grade.is_(None))
     if unit:
         path = await path_of(session, unit)
-        stmt = stmt.where(Incident.unit_path.like(path + "%"))
+        stmt = stmt.where(in_subtree(Incident.unit_path, path))
     if q:
         stmt = stmt.where(or_(Incident.title.contains(q), Incident.number.contains(q), Incident.address.contains(q)))
     return list((await session.execute(stmt.order_by(Incident.received_at.desc()).limit(limit))).scalars())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from command.incidents import service as incidents
@@ -14,16 +13,11 @@ from core.db import UnitOfWork
 api = Api("intake")
 
 
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-
-
 @api.post("/intakes", summary="Take a report (接报)", body=schemas.INTAKE_CREATE, response=schemas.INTAKE,
           creates=True, permission="intake.create",
           description="Idempotent with Idempotency-Key: other systems retry safely.")
 async def create(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    data = {**body, "occurred_at": _dt(body.get("occurred_at")), "received_at": _dt(body.get("received_at"))}
-    intake = await service.create(uow, by=ctx.principal, data=data)
+    intake = await service.create(uow, by=ctx.principal, data=body)
     return Reply(201, intake.as_doc())
 
 

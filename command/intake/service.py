@@ -7,7 +7,7 @@ import math
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from command.categories.tree import CATEGORIES, in_prefix
@@ -66,8 +66,8 @@ async def create(uow: UnitOfWork, *, by: Principal, data: dict[str, Any]) -> Int
 
 
 def visible(by: Principal) -> Any:
-    located = select(Unit.code).where(Unit.path.like(by.unit_path + "%"))
-    return or_(Intake.unit_path.like(by.unit_path + "%"), Intake.location_unit.in_(located))
+    located = select(Unit.code).where(by.path_filter(Unit.path))
+    return by.path_filter(Intake.unit_path, Intake.location_unit.in_(located))
 
 
 async def get_visible(session: AsyncSession, by: Principal, intake_id: str) -> Intake:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from command.reports import schemas, service
@@ -40,9 +40,8 @@ async def inbox(ctx: Ctx) -> Reply:
 @api.get("/reports/timeliness", summary="Per unit: reports submitted, on time, late, rate", response=schemas.TIMELINESS,
          query={"from": {"type": "string", "format": "date-time"}, "to": {"type": "string", "format": "date-time"}})
 async def timeliness(ctx: Ctx) -> Reply:
-    end = datetime.fromisoformat(ctx.query["to"].replace("Z", "+00:00")) if "to" in ctx.query else utcnow()
-    start = (datetime.fromisoformat(ctx.query["from"].replace("Z", "+00:00")) if "from" in ctx.query
-             else end - timedelta(days=30))
+    end = ctx.query.get("to") or utcnow()
+    start = ctx.query.get("from") or end - timedelta(days=30)
     async with ctx.db.read() as session:
         return Reply(200, await service.timeliness(session, ctx.principal, start=start, end=end))
 

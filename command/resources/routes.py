@@ -52,7 +52,7 @@ async def stock(ctx: Ctx) -> Reply:
 async def stock_in(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     row = await service.stock_in(uow, by=ctx.principal, facility_id=body["facility_id"], item=body["item"],
                                  measure=body["measure"], quantity=body["quantity"],
-                                 reserve_type=body.get("reserve_type", "physical"))
+                                 reserve_type=body["reserve_type"])
     return Reply(201, row.as_doc())
 
 
@@ -98,7 +98,7 @@ async def requests(ctx: Ctx) -> Reply:
 @api.post("/resources/requests", summary="Draft a request to my superior (items, team types)",
           body=schemas.REQUEST_CREATE, response=schemas.REQUEST, creates=True, permission="resource.request")
 async def create_request(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    r = await service.create_request(uow, by=ctx.principal, lines=body.get("lines", []), teams=body.get("teams", []),
+    r = await service.create_request(uow, by=ctx.principal, lines=body["lines"], teams=body["teams"],
                                      urgency=body["urgency"], reason=body["reason"],
                                      incident_id=body.get("incident_id"))
     return Reply(201, r.as_doc())

@@ -38,7 +38,7 @@ def _scope_of(path: str) -> list[str]:
 
 async def list_teams(session: AsyncSession, by: Principal, *, type: str | None = None,
                      status: str | None = None) -> list[RescueTeam]:
-    stmt = select(RescueTeam).where(RescueTeam.unit_path.like(by.unit_path + "%"))
+    stmt = select(RescueTeam).where(by.path_filter(RescueTeam.unit_path))
     if type:
         stmt = stmt.where(RescueTeam.type == type)
     if status:
@@ -107,7 +107,7 @@ async def nearest_teams(session: AsyncSession, by: Principal, *, incident_id: st
 # --- stock, shelters, experts ----------------------------------------------------------------------
 
 async def list_stock(session: AsyncSession, by: Principal, *, item: str | None = None) -> list[StockItem]:
-    stmt = select(StockItem).where(StockItem.unit_path.like(by.unit_path + "%"))
+    stmt = select(StockItem).where(by.path_filter(StockItem.unit_path))
     if item:
         stmt = stmt.where(StockItem.item.contains(item))
     return list((await session.execute(stmt.order_by(StockItem.unit_path, StockItem.item))).scalars())
@@ -141,7 +141,7 @@ async def stock_in(uow: UnitOfWork, *, by: Principal, facility_id: str, item: st
 
 async def list_shelters(session: AsyncSession, by: Principal) -> list[dict[str, Any]]:
     rows = (await session.execute(select(Facility, Unit.path).join(Unit, Unit.code == Facility.unit_code).where(
-        Facility.kind == "shelter", Unit.path.like(by.unit_path + "%")).order_by(Unit.path, Facility.name))).all()
+        Facility.kind == "shelter", by.path_filter(Unit.path)).order_by(Unit.path, Facility.name))).all()
     return [{"id": f.id, "unit": f.unit_code, "name": f.name, "address": f.address, "lat": f.lat, "lon": f.lon,
              "capacity": f.capacity, "occupancy": int(f.attributes.get("occupancy", 0)),
              "facilities": f.attributes.get("facilities", [])} for f, _path in rows]
@@ -167,7 +167,7 @@ async def set_occupancy(uow: UnitOfWork, *, by: Principal, facility_id: str, occ
 async def list_experts(session: AsyncSession, by: Principal, *, field: str | None = None) -> list[Expert]:
     # Experts are shared down the tree: a county may call on the city's.
     chain = [p for p in by.unit_path.split("/") if p]
-    stmt = select(Expert).where((Expert.unit_path.like(by.unit_path + "%")) | Expert.unit_code.in_(chain))
+    stmt = select(Expert).where(by.path_filter(Expert.unit_path, Expert.unit_code.in_(chain)))
     if field:
         stmt = stmt.where(Expert.field.contains(field))
     return list((await session.execute(stmt.order_by(Expert.unit_path, Expert.name))).scalars())
@@ -188,7 +188,7 @@ async def add_expert(uow: UnitOfWork, *, by: Principal, name: str, field: str, o
 # --- requests ---------------------------------------------------------------------------------------
 
 def _request_visible(by: Principal) -> Any:
-    return (ResourceRequest.from_path.like(by.unit_path + "%")) | (ResourceRequest.to_unit == by.unit_code)
+    return by.path_filter(ResourceRequest.from_path, ResourceRequest.to_unit == by.unit_code)
 
 
 async def get_request(session: AsyncSession, by: Principal, request_id: str) -> ResourceRequest:

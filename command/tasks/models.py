@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ColumnElement, Float, ForeignKey, Index, Integer, String, Text, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.orm import Base, JSONType, UTCDateTime, iso, utcnow
@@ -23,6 +23,13 @@ TASK_TRANSITIONS: dict[tuple[str, str], str] = {
     **{(s, "cancel"): "cancelled" for s in OPEN},
     **{(s, "obsolete"): "obsolete" for s in OPEN},          # a response level no longer needs it
 }
+# 转派: what the unit still holds may be handed on (not what it already reported done).
+REDISPATCHABLE = ("dispatched", "acknowledged", "in_progress")
+# Who takes which action: the assignee's side and the dispatcher's side (see service.py).
+WORK_ACTIONS = ("acknowledge", "feedback", "complete")
+DISPATCH_ACTIONS = ("verify", "return", "cancel")
+# Feedback or completion on a task not yet signed for signs for it first (service._signed_for).
+SIGNS_FOR = ("feedback", "complete")
 STATUS_LABELS: dict[str, tuple[str, str]] = {
     "draft": ("草稿", "Draft"), "dispatched": ("待签收", "Awaiting sign-for"), "acknowledged": ("已签收", "Signed for"),
     "in_progress": ("执行中", "In progress"), "feedback_submitted": ("待核验", "Awaiting verification"),
@@ -120,3 +127,43 @@ class TaskFeedback(Base):
                 "progress": self.progress, "facts": self.facts, "facts_status": self.facts_status, "lat": self.lat,
                 "lon": self.lon, "attachments": self.attachments, "unit": self.unit_code,
                 "author_name": self.author_name, "at": iso(self.at)}
+
+
+# --- the task rules the pages are served (one definition each; CONTRACT.md "actions", "overdue") -------
+
+def ack_late(task: Task, now: datetime) -> bool:
+    """Not signed for by its sign-for deadline."""
+    return task.status == "dispatched" and task.ack_due_at is not None and task.ack_due_at <= now
+
+
+def due_late(task: Task, now: datetime) -> bool:
+    """Still in the assignee's hands at its deadline (reported done waits on the dispatcher, not late)."""
+    return (task.status in OPEN and task.status != "feedback_submitted" and task.due_at is not None
+            and task.due_at <= now)
+
+
+def is_overdue(task: Task, now: datetime) -> bool:
+    """超期: the list filter, the statistics, the ladder's timers and the pages' badges all mean this."""
+    return ack_late(task, now) or due_late(task, now)
+
+
+def overdue_sql(now: datetime) -> ColumnElement[bool]:
+    """SQL twin of `is_overdue` (tests/command/test_task_rules.py holds them to each other)."""
+    return and_(Task.status.in_(OPEN), Task.status != "feedback_submitted",
+                or_(and_(Task.status == "dispatched", Task.ack_due_at <= now), Task.due_at <= now))
+
+
+def may_take(status: str, action: str) -> bool:
+    """Whether the table lets a task in `status` take `action` (signing for first where it does)."""
+    if (status, action) in TASK_TRANSITIONS:
+        return True
+    if action == "redispatch":
+        return status in REDISPATCHABLE
+    return status == "dispatched" and action in SIGNS_FOR and ("acknowledged", action) in TASK_TRANSITIONS
+
+
+def actions_of(task: Task, *, works: bool, dispatches: bool, redispatches: bool) -> list[str]:
+    """What the caller may do next, from the table and the caller's side of the task."""
+    offered = [*(WORK_ACTIONS if works else ()), *(("redispatch",) if works and redispatches else ()),
+               *(DISPATCH_ACTIONS if dispatches else ())]
+    return [a for a in offered if may_take(task.status, a)]

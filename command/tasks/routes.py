@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from command.tasks import schemas, service
-from command.tasks.models import Task
 from core.api import Api, Ctx, Reply
 from core.db import UnitOfWork
 from core.orm import utcnow
@@ -14,22 +13,12 @@ from core.orm import utcnow
 api = Api("tasks")
 
 
-async def _full(session: Any, task: Task) -> dict[str, Any]:
-    return {**task.as_doc(), "feedback": [f.as_doc() for f in await service.feedback_of(session, task.id)],
-            "children": [c.as_doc() for c in await service.children_of(session, task.id)]}
-
-
 @api.post("/tasks", summary="Dispatch a task to a unit (下达)", body=schemas.TASK_CREATE, response=schemas.TASK,
           creates=True, permission="task.dispatch")
 async def dispatch(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    due = datetime.fromisoformat(body["due_at"].replace("Z", "+00:00")) if "due_at" in body else None
-    task = await service.dispatch(uow, by=ctx.principal, unit=body["unit"], title=body["title"],
-                                  instructions=body.get("instructions", ""), priority=body.get("priority", "high"),
-                                  incident_id=body.get("incident_id"), ack_minutes=body.get("ack_minutes", 30),
-                                  due_at=due, address=body.get("address", ""), lat=body.get("lat"),
-                                  lon=body.get("lon"), attachment_ids=body.get("attachments"),
-                                  exercise=body.get("exercise", False))
-    return Reply(201, await _full(uow.session, task))
+    attachments = body.pop("attachments", None)
+    task = await service.dispatch(uow, by=ctx.principal, attachment_ids=attachments, **body)
+    return Reply(201, await service.task_view(uow.session, ctx.principal, task))
 
 
 @api.get("/tasks", summary="Tasks I may see: addressed into my unit's subtree or dispatched from it",
@@ -44,7 +33,7 @@ async def list_tasks(ctx: Ctx) -> Reply:
                                           status=q["status"].split(",") if "status" in q else None,
                                           incident_id=q.get("incident"), overdue=q["overdue"], open_only=q["open"],
                                           exercise=q["exercise"])
-    return Reply(200, [r.as_doc() for r in rows])
+        return Reply(200, await service.task_docs(session, ctx.principal, rows))
 
 
 @api.get("/tasks/stats", summary="Per unit: tasks dispatched, signed for, done, returned, open, overdue; mean times",
@@ -52,9 +41,8 @@ async def list_tasks(ctx: Ctx) -> Reply:
          query={"from": {"type": "string", "format": "date-time"}, "to": {"type": "string", "format": "date-time"},
                 "exercise": {"type": "boolean", "default": False}})
 async def stats(ctx: Ctx) -> Reply:
-    end = datetime.fromisoformat(ctx.query["to"].replace("Z", "+00:00")) if "to" in ctx.query else utcnow()
-    start = (datetime.fromisoformat(ctx.query["from"].replace("Z", "+00:00")) if "from" in ctx.query
-             else end - timedelta(days=30))
+    end = ctx.query.get("to") or utcnow()
+    start = ctx.query.get("from") or end - timedelta(days=30)
     async with ctx.db.read() as session:
         return Reply(200, await service.stats(session, ctx.principal, start=start, end=end,
                                               exercise=ctx.query["exercise"]))
@@ -63,63 +51,61 @@ async def stats(ctx: Ctx) -> Reply:
 @api.get("/tasks/{id}", summary="One task with its feedback and the tasks it was handed on as", response=schemas.TASK)
 async def get_task(ctx: Ctx) -> Reply:
     async with ctx.db.read() as session:
-        return Reply(200, await _full(session, await service.get_visible(session, ctx.principal, ctx.path["id"])))
+        return Reply(200, await service.task_view(session, ctx.principal,
+                                                  await service.get_visible(session, ctx.principal, ctx.path["id"])))
 
 
 @api.post("/tasks/{id}/acknowledge", summary="Sign for the task (签收)", response=schemas.TASK,
           permission="task.work")
 async def acknowledge(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     task = await service.acknowledge(uow, by=ctx.principal, task_id=ctx.path["id"])
-    return Reply(200, await _full(uow.session, task))
+    return Reply(200, await service.task_view(uow.session, ctx.principal, task))
 
 
 @api.post("/tasks/{id}/feedback", summary="Report progress (反馈), with figures, photos and a location",
           body=schemas.FEEDBACK, response=schemas.TASK, permission="task.work")
 async def feedback(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    task, _row = await service.feedback(uow, by=ctx.principal, task_id=ctx.path["id"], text=body["text"],
-                                        progress=body.get("progress"), facts=body.get("facts"), lat=body.get("lat"),
-                                        lon=body.get("lon"), attachment_ids=body.get("attachments"))
-    return Reply(200, await _full(uow.session, task))
+    attachments = body.pop("attachments", None)
+    task, _row = await service.feedback(uow, by=ctx.principal, task_id=ctx.path["id"], attachment_ids=attachments,
+                                        **body)
+    return Reply(200, await service.task_view(uow.session, ctx.principal, task))
 
 
 @api.post("/tasks/{id}/complete", summary="Report the task done (完成反馈), for the dispatcher to verify",
           body=schemas.COMPLETE, response=schemas.TASK, permission="task.work")
 async def complete(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    task, _row = await service.complete(uow, by=ctx.principal, task_id=ctx.path["id"], text=body["text"],
-                                        facts=body.get("facts"), lat=body.get("lat"), lon=body.get("lon"),
-                                        attachment_ids=body.get("attachments"))
-    return Reply(200, await _full(uow.session, task))
+    attachments = body.pop("attachments", None)
+    task, _row = await service.complete(uow, by=ctx.principal, task_id=ctx.path["id"], attachment_ids=attachments,
+                                        **body)
+    return Reply(200, await service.task_view(uow.session, ctx.principal, task))
 
 
 @api.post("/tasks/{id}/verify", summary="Verify the task done (核验)", response=schemas.TASK,
           permission="task.dispatch")
 async def verify(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     task = await service.verify(uow, by=ctx.principal, task_id=ctx.path["id"])
-    return Reply(200, await _full(uow.session, task))
+    return Reply(200, await service.task_view(uow.session, ctx.principal, task))
 
 
 @api.post("/tasks/{id}/return", summary="Return it for more work (退回), with a reason", body=schemas.REASON,
           response=schemas.TASK, permission="task.dispatch")
 async def return_task(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    task = await service.return_(uow, by=ctx.principal, task_id=ctx.path["id"], reason=body["reason"])
-    return Reply(200, await _full(uow.session, task))
+    task = await service.return_(uow, by=ctx.principal, task_id=ctx.path["id"], **body)
+    return Reply(200, await service.task_view(uow.session, ctx.principal, task))
 
 
 @api.post("/tasks/{id}/redispatch", summary="Hand the task, or a part of it, on to one of my units (转派)",
           body=schemas.REDISPATCH, response=schemas.TASK, creates=True, permission="task.dispatch")
 async def redispatch(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    due = datetime.fromisoformat(body["due_at"].replace("Z", "+00:00")) if "due_at" in body else None
-    child = await service.redispatch(uow, by=ctx.principal, task_id=ctx.path["id"], unit=body["unit"],
-                                     title=body.get("title"), instructions=body.get("instructions"),
-                                     ack_minutes=body.get("ack_minutes", 30), due_at=due)
-    return Reply(201, await _full(uow.session, child))
+    child = await service.redispatch(uow, by=ctx.principal, task_id=ctx.path["id"], **body)
+    return Reply(201, await service.task_view(uow.session, ctx.principal, child))
 
 
 @api.post("/tasks/{id}/cancel", summary="Cancel it (撤销), with a reason; the record stays", body=schemas.REASON,
           response=schemas.TASK, permission="task.dispatch")
 async def cancel(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    task = await service.cancel(uow, by=ctx.principal, task_id=ctx.path["id"], reason=body["reason"])
-    return Reply(200, await _full(uow.session, task))
+    task = await service.cancel(uow, by=ctx.principal, task_id=ctx.path["id"], **body)
+    return Reply(200, await service.task_view(uow.session, ctx.principal, task))
 
 
 @api.post("/tasks/{id}/feedback/{fid}/facts", summary="Accept (into the incident) or decline a feedback's figures",

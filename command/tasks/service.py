@@ -12,12 +12,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from command.incidents import service as incidents
 from command.incidents.models import Incident
-from command.tasks.models import OPEN, PRIORITIES, TASK_TRANSITIONS, Task, TaskFeedback
+from command.tasks.models import (
+    OPEN,
+    PRIORITIES,
+    TASK_TRANSITIONS,
+    Task,
+    TaskFeedback,
+    ack_late,
+    actions_of,
+    due_late,
+    is_overdue,
+    may_take,
+    overdue_sql,
+)
 from core.attachments import service as attachments
 from core.auth.principal import Principal
 from core.db import UnitOfWork
@@ -26,7 +38,7 @@ from core.problems import forbidden, invalid, not_found
 from core.states import next_state
 from core.timers import service as timers
 from core.units.models import JURISDICTION_KINDS, Unit
-from core.units.paths import ancestors_from_path, path_of
+from core.units.paths import ancestors_from_path, in_subtree, path_of
 from duty.rosters import resolver
 from duty.rules import service as rules
 
@@ -38,7 +50,7 @@ ESCALATE_TIMER = "command.task.escalate"
 
 def visible(by: Principal) -> Any:
     """SQL: tasks addressed into my subtree, or dispatched from it."""
-    return or_(Task.unit_path.like(by.unit_path + "%"), Task.from_path.like(by.unit_path + "%"))
+    return by.path_filter(Task.unit_path, by.path_filter(Task.from_path))
 
 
 async def get_visible(session: AsyncSession, by: Principal, task_id: str) -> Task:
@@ -59,18 +71,46 @@ async def emit(uow: UnitOfWork, task: Task, type: str, data: dict[str, Any] | No
              data={"task": task.as_doc(), **(data or {})})
 
 
-async def may_work(session: AsyncSession, by: Principal, task: Task) -> bool:
-    """The assignee's side (see the module note)."""
+def _works(by: Principal, task: Task, unit_kind: str | None) -> bool:
+    """The assignee's side (see the module note), given the kind of the unit the task is addressed to."""
     if not by.can("task.work"):
         return False
     if by.unit_code == task.unit_code:
         return True
+    return unit_kind is not None and unit_kind not in JURISDICTION_KINDS and by.sees_path(task.unit_path)
+
+
+async def may_work(session: AsyncSession, by: Principal, task: Task) -> bool:
     unit = await session.get(Unit, task.unit_code)
-    return unit is not None and unit.kind not in JURISDICTION_KINDS and by.sees_path(task.unit_path)
+    return _works(by, task, unit.kind if unit is not None else None)
 
 
 def may_dispatch_from(by: Principal, task: Task) -> bool:
     return by.can("task.dispatch") and by.sees_path(task.from_path)
+
+
+async def task_docs(session: AsyncSession, by: Principal, rows: list[Task],
+                    now: datetime | None = None) -> list[dict[str, Any]]:
+    """Task documents as the caller gets them: with what the caller may do next and whether the task
+    is overdue, decided here so that no page re-derives a rule (CONTRACT.md)."""
+    now = now or utcnow()
+    codes = {t.unit_code for t in rows if t.unit_code != by.unit_code}
+    kinds: dict[str, str] = {code: kind for code, kind in (await session.execute(
+        select(Unit.code, Unit.kind).where(Unit.code.in_(codes)))).all()} if codes else {}
+    out = []
+    for t in rows:
+        works = _works(by, t, kinds.get(t.unit_code))
+        out.append({**t.as_doc(), "overdue": is_overdue(t, now),
+                    "actions": actions_of(t, works=works, dispatches=may_dispatch_from(by, t),
+                                          redispatches=by.can("task.dispatch"))})
+    return out
+
+
+async def task_view(session: AsyncSession, by: Principal, task: Task) -> dict[str, Any]:
+    """One task with its feedback and the tasks it was handed on as (GET /tasks/{id}, every write's reply)."""
+    [doc] = await task_docs(session, by, [task])
+    return {**doc, "feedback": [f.as_doc() for f in await feedback_of(session, task.id)],
+            "children": await task_docs(session, by, await children_of(session, task.id))}
 
 
 async def dispatch(uow: UnitOfWork, *, by: Principal, unit: str, title: str, instructions: str = "",
@@ -168,7 +208,7 @@ async def redispatch(uow: UnitOfWork, *, by: Principal, task_id: str, unit: str,
     """转派: the unit a task is addressed to hands it, or a part of it, to one of its own units or
     teams. The child is a task like any other; the parent's progress follows its children's."""
     parent = await _as_assignee(uow, by, task_id)
-    if parent.status not in ("dispatched", "acknowledged", "in_progress"):
+    if not may_take(parent.status, "redispatch"):
         raise invalid("/", f"a task that is {parent.status} is not handed on")
     target = await uow.session.get(Unit, unit)
     if target is None or not target.path.startswith(parent.unit_path) or target.code == parent.unit_code:
@@ -277,6 +317,14 @@ async def complete(uow: UnitOfWork, *, by: Principal, task_id: str, text: str, f
                    lat: float | None = None, lon: float | None = None,
                    attachment_ids: list[str] | None = None) -> tuple[Task, TaskFeedback]:
     task = await _as_assignee(uow, by, task_id)
+    row = await _complete(uow, by, task, text=text, facts=facts, lat=lat, lon=lon, attachment_ids=attachment_ids)
+    return task, row
+
+
+async def _complete(uow: UnitOfWork, by: Principal, task: Task, *, text: str, facts: dict[str, Any] | None = None,
+                    lat: float | None = None, lon: float | None = None,
+                    attachment_ids: list[str] | None = None) -> TaskFeedback:
+    """Reported done, the one way (`complete` and `finish`)."""
     await _signed_for(uow, by, task)
     await _move(uow, task, "complete")
     row = await _feedback_row(uow, by=by, task=task, kind="complete", text=text, progress=100, facts=facts, lat=lat,
@@ -286,16 +334,21 @@ async def complete(uow: UnitOfWork, *, by: Principal, task_id: str, text: str, f
         await timers.cancel(uow, kind=kind, ref=task.id)
     await emit(uow, task, "task.completed", {"feedback": row.as_doc()})
     await _roll_up(uow, task)
-    return task, row
+    return row
 
 
 async def verify(uow: UnitOfWork, *, by: Principal, task_id: str) -> Task:
     task = await _as_dispatcher(uow, by, task_id)
+    await _verify(uow, task)
+    return task
+
+
+async def _verify(uow: UnitOfWork, task: Task) -> None:
+    """核验, the one way (`verify` and `finish`)."""
     await _move(uow, task, "verify")
     task.verified_at = task.closed_at = utcnow()
     await emit(uow, task, "task.verified")
     await _roll_up(uow, task)
-    return task
 
 
 async def return_(uow: UnitOfWork, *, by: Principal, task_id: str, reason: str) -> Task:
@@ -342,20 +395,10 @@ async def close(uow: UnitOfWork, task: Task, *, action: str, reason: str) -> Non
 async def finish(uow: UnitOfWork, *, by: Principal, task: Task, text: str) -> None:
     """The work a task asked for was done and recorded elsewhere (an evaluation written): report
     it done and, where the caller also dispatched it, verify it in the same step."""
-    if task.status not in OPEN:
-        return
-    await _signed_for(uow, by, task)
-    if task.status in ("acknowledged", "in_progress"):
-        await _move(uow, task, "complete")
-        row = await _feedback_row(uow, by=by, task=task, kind="complete", text=text, progress=100, facts=None,
-                                  lat=None, lon=None, attachment_ids=None)
-        task.completed_at = utcnow()
-        await timers.cancel(uow, kind=DUE_TIMER, ref=task.id)
-        await emit(uow, task, "task.completed", {"feedback": row.as_doc()})
-    if task.status == "feedback_submitted" and may_dispatch_from(by, task):
-        await _move(uow, task, "verify")
-        task.verified_at = task.closed_at = utcnow()
-        await emit(uow, task, "task.verified")
+    if may_take(task.status, "complete"):
+        await _complete(uow, by, task, text=text)
+    if may_take(task.status, "verify") and may_dispatch_from(by, task):
+        await _verify(uow, task)
 
 
 async def move_deadline(uow: UnitOfWork, task: Task, *, due_at: datetime, reason: str) -> None:
@@ -398,10 +441,11 @@ async def feedback_of(session: AsyncSession, task_id: str) -> list[TaskFeedback]
 
 async def list_visible(session: AsyncSession, by: Principal, *, unit: str | None = None,
                        status: list[str] | None = None, incident_id: str | None = None, overdue: bool = False,
-                       open_only: bool = False, exercise: bool = False, limit: int = 500) -> list[Task]:
+                       open_only: bool = False, exercise: bool = False, limit: int = 500,
+                       now: datetime | None = None) -> list[Task]:
     stmt = select(Task).where(visible(by), Task.exercise == exercise)
     if unit:
-        stmt = stmt.where(Task.unit_path.like(await path_of(session, unit) + "%"))
+        stmt = stmt.where(in_subtree(Task.unit_path, await path_of(session, unit)))
     if status:
         stmt = stmt.where(Task.status.in_(status))
     if open_only or overdue:
@@ -409,8 +453,7 @@ async def list_visible(session: AsyncSession, by: Principal, *, unit: str | None
     if incident_id:
         stmt = stmt.where(Task.incident_id == incident_id)
     if overdue:
-        now = utcnow()
-        stmt = stmt.where(or_(Task.due_at < now, (Task.status == "dispatched") & (Task.ack_due_at < now)))
+        stmt = stmt.where(overdue_sql(now or utcnow()))
     return list((await session.execute(stmt.order_by(Task.created_at.desc()).limit(limit))).scalars())
 
 
@@ -443,8 +486,8 @@ async def on_timer(uow: UnitOfWork, *, task_id: str, kind: str) -> None:
     task = await session.get(Task, task_id)
     if task is None or task.status not in OPEN:
         return
-    late_ack = task.status == "dispatched" and task.ack_due_at is not None and task.ack_due_at <= utcnow()
-    late_due = task.status != "feedback_submitted" and task.due_at is not None and task.due_at <= utcnow()
+    now = utcnow()
+    late_ack, late_due = ack_late(task, now), due_late(task, now)
     if kind == REMIND_TIMER and task.status != "feedback_submitted":
         await _step(uow, task, step="remind", type="task.due_soon", unit=task.unit_code, post="chief")
     elif kind == ACK_TIMER and late_ack:
@@ -466,12 +509,12 @@ async def on_timer(uow: UnitOfWork, *, task_id: str, kind: str) -> None:
 
 
 async def stats(session: AsyncSession, by: Principal, *, start: datetime, end: datetime,
-                exercise: bool = False) -> list[dict[str, Any]]:
+                exercise: bool = False, now: datetime | None = None) -> list[dict[str, Any]]:
     """Per assignee unit, tasks dispatched in [start, end): how many, signed for, done, returned,
     still open and overdue, and the mean minutes to sign for and to report done."""
     rows = list((await session.execute(select(Task).where(
         visible(by), Task.exercise == exercise, Task.dispatched_at >= start, Task.dispatched_at < end))).scalars())
-    now = utcnow()
+    now = now or utcnow()
     per: dict[str, list[Task]] = {}
     for t in rows:
         per.setdefault(t.unit_code, []).append(t)
@@ -488,8 +531,7 @@ async def stats(session: AsyncSession, by: Principal, *, start: datetime, end: d
                     "completed": sum(1 for t in ts if t.completed_at is not None),
                     "returns": sum(t.returns for t in ts),
                     "open": sum(1 for t in ts if t.status in OPEN),
-                    "overdue": sum(1 for t in ts if t.status in OPEN and t.status != "feedback_submitted"
-                                   and t.due_at is not None and t.due_at < now),
+                    "overdue": sum(1 for t in ts if is_overdue(t, now)),
                     "ack_late": sum(1 for t in ts if (t.acknowledged_at or now) > (t.ack_due_at or now)),
                     "minutes_to_acknowledge": mean_minutes([(t.dispatched_at, t.acknowledged_at) for t in ts]),
                     "minutes_to_complete": mean_minutes([(t.dispatched_at, t.completed_at) for t in ts])})

@@ -2,16 +2,21 @@
 
 The decorator does, in this order and nowhere else: authenticate (bearer token or session cookie
 with CSRF on writes), check the permission, parse and validate query and body against the JSON
-Schemas (the same ones the OpenAPI description shows), run the handler (writes inside one unit of
-work), honour Idempotency-Key, and render problems as application/problem+json.
+Schemas (the same ones the OpenAPI description shows), normalise what passed (a POST body's
+missing fields take their schema defaults, as queries do; `format: date-time` strings become aware
+datetimes, in bodies and queries), run the handler (writes inside one unit of work), honour
+Idempotency-Key, and render problems as application/problem+json. Handlers take what they are given:
+`service.op(uow, by=ctx.principal, **body)`.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -115,6 +120,7 @@ class ApiRoute:
     description: str = ""
     upload: bool = False  # multipart/form-data instead of a JSON body
     scope: str | None = None  # the credential scope it needs; by default derived (required_scope)
+    verbatim: bool = False  # a document kept as sent (a plan): validated, not normalised
 
     @property
     def writes(self) -> bool:
@@ -131,6 +137,29 @@ class ApiRoute:
 
 # Permissions whose routes need the `admin` scope on top of the role.
 ADMIN_PERMISSIONS = frozenset({"units.manage", "users.manage"})
+
+
+def parse_datetime(value: str) -> datetime:
+    """An RFC 3339 date-time (the schema check already required its offset), aware."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+
+
+def normalise(schema: dict[str, Any], value: Any, *, defaults: bool = True) -> Any:
+    """A validated document as handlers want it: defaults filled in (not for a PATCH, where a missing
+    field means "leave it"), date-times parsed. Only what the schema declares is touched."""
+    if isinstance(value, dict) and isinstance(schema.get("properties"), dict):
+        props: dict[str, Any] = schema["properties"]
+        out = {k: normalise(props[k], v, defaults=defaults) if k in props else v for k, v in value.items()}
+        if defaults:
+            for k, sub in props.items():
+                if k not in out and isinstance(sub, dict) and "default" in sub:
+                    out[k] = copy.deepcopy(sub["default"])
+        return out
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [normalise(schema["items"], v, defaults=defaults) for v in value]
+    if isinstance(value, str) and schema.get("format") == "date-time":
+        return parse_datetime(value)
+    return value
 
 
 def _coerce(raw: str, schema: dict[str, Any]) -> Any:
@@ -165,9 +194,10 @@ def _parse_query(request: Request, declared: dict[str, dict[str, Any]]) -> dict[
         except ValueError:
             errors.append({"pointer": f"/{name}", "in": "query", "message": f"'{raw}' is not a {schema['type']}"})
             continue
-        for err in errors_of(schema, value):
+        found = errors_of(schema, value)
+        for err in found:
             errors.append({"pointer": f"/{name}", "in": "query", "message": err["message"]})
-        out[name] = value
+        out[name] = normalise(schema, value) if not found else value
     if errors:
         raise Problem(400, "invalid query parameters", title="Invalid query", type="/problems/invalid-query",
                       errors=errors)
@@ -237,7 +267,8 @@ def check_document(doc: Any) -> None:
             stack.extend((value, f"{pointer}/{i}", depth + 1) for i, value in enumerate(node))
 
 
-async def _read_body(request: Request, schema: dict[str, Any] | None) -> tuple[dict[str, Any], bytes]:
+async def _read_body(request: Request, schema: dict[str, Any] | None, *, defaults: bool = True,
+                     verbatim: bool = False) -> tuple[dict[str, Any], bytes]:
     raw = await _read_limited(request, MAX_BODY)
     if schema is None:
         return {}, raw
@@ -255,7 +286,8 @@ async def _read_body(request: Request, schema: dict[str, Any] | None) -> tuple[d
     check_document(body)
     validate(schema, body)
     # Idempotency compares the parsed body, so a retry re-serialised differently still replays.
-    return body, orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    return (body if verbatim else normalise(schema, body, defaults=defaults)), orjson.dumps(
+        body, option=orjson.OPT_SORT_KEYS)
 
 
 async def _read_upload(request: Request) -> dict[str, Any]:
@@ -345,10 +377,10 @@ class Api:
     def post(self, path: str, *, summary: str, body: dict[str, Any] | None = None,
              response: dict[str, Any] | None = None, creates: bool = False, status: int = 200,
              permission: str | None = None, description: str = "", upload: bool = False,
-             scope: str | None = None) -> Callable[[WriteHandler], WriteHandler]:
+             scope: str | None = None, verbatim: bool = False) -> Callable[[WriteHandler], WriteHandler]:
         return self._add("POST", path, summary=summary, body=body, response=response, creates=creates,
                          status=201 if creates else status, permission=permission, description=description,
-                         upload=upload, scope=scope)
+                         upload=upload, scope=scope, verbatim=verbatim)
 
     def patch(self, path: str, *, summary: str, body: dict[str, Any], response: dict[str, Any] | None = None,
               permission: str | None = None, description: str = "",
@@ -398,7 +430,7 @@ async def _handle(route: ApiRoute, runtime: Runtime, request: Request) -> Respon
     if route.upload:
         body, raw = await _read_upload(request), b""
     else:
-        body, raw = await _read_body(request, route.body)
+        body, raw = await _read_body(request, route.body, defaults=route.method != "PATCH", verbatim=route.verbatim)
     key = request.headers.get(idempotency.HEADER) if route.creates else None
     if key is not None and not idempotency.valid_key(key):
         raise Problem(400, f"Idempotency-Key must be 1 to {idempotency.MAX_KEY_LENGTH} visible ASCII characters",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from core.auth import scopes as scope_rules
 from core.auth.permissions import allowed
 from core.journal.events import Actor
+from core.units.paths import in_subtree
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ class Principal:
     def path_filter(self, path_column: InstrumentedAttribute[Any] | ColumnElement[Any],
                     *shared: ColumnElement[bool]) -> ColumnElement[bool]:
         """SQL: rows whose unit path lies in my subtree (or that a `shared` clause lets me see)."""
-        return or_(path_column.like(self.unit_path + "%"), *shared)
+        return or_(in_subtree(path_column, self.unit_path), *shared)
 
     def as_doc(self) -> dict[str, Any]:
         return {"id": self.user_id, "username": self.username, "name": self.name, "unit": self.unit_code,

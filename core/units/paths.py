@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +17,12 @@ _cache: WeakKeyDictionary[Engine, dict[str, str]] = WeakKeyDictionary()
 
 class UnknownUnit(LookupError):
     pass
+
+
+def in_subtree(path_column: Any, path: str) -> ColumnElement[bool]:
+    """SQL: the row's unit path lies in the subtree whose root has `path` (paths end in "/", so a
+    prefix is a subtree). The one spelling of it; for the caller's own subtree, Principal.path_filter."""
+    return path_column.like(path + "%")
 
 
 def child_path(parent_path: str | None, code: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from core.api import Api, Ctx, Reply
@@ -27,8 +27,6 @@ async def list_entries(ctx: Ctx) -> Reply:
 @api.post("/duty/log", summary="Add an entry to the duty log (or a correction of one)", body=schemas.ENTRY_CREATE,
           response=schemas.ENTRY, creates=True, permission="duty.log.write")
 async def add_entry(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
-    at = datetime.fromisoformat(body["at"].replace("Z", "+00:00")) if "at" in body else None
-    entry = await service.add_entry(uow, by=ctx.principal, unit=body.get("unit") or ctx.principal.unit_code,
-                                    kind=body["kind"], summary=body["summary"], at=at,
-                                    counterpart=body.get("counterpart", ""), corrects=body.get("corrects"))
+    body["unit"] = body.get("unit") or ctx.principal.unit_code
+    entry = await service.add_entry(uow, by=ctx.principal, **body)
     return Reply(201, entry.as_doc())

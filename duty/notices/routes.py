@@ -15,8 +15,8 @@ api = Api("duty")
           response=schemas.NOTICE, creates=True, permission="duty.notice.send")
 async def send(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     notice, rows = await service.send(uow, by=ctx.principal, title=body["title"], body=body["body"],
-                                      units_=body.get("units"), urgency=body.get("urgency", "normal"),
-                                      reply_required=body.get("reply_required", False),
+                                      units_=body.get("units"), urgency=body["urgency"],
+                                      reply_required=body["reply_required"],
                                       signfor_minutes=body.get("signfor_minutes"),
                                       attachment_ids=body.get("attachments"))
     return Reply(201, {**notice.as_doc(), "recipients": [r.as_doc() for r in rows]})

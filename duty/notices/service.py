@@ -31,7 +31,7 @@ async def send(uow: UnitOfWork, *, by: Principal, title: str, body: str, units_:
     if not by.can("duty.notice.send"):
         raise forbidden("sending notices needs duty rights")
     below = set((await session.execute(select(Unit.code).where(
-        Unit.path.like(by.unit_path + "%"), Unit.code != by.unit_code, Unit.active.is_(True)))).scalars())
+        by.path_filter(Unit.path), Unit.code != by.unit_code, Unit.active.is_(True)))).scalars())
     if units_ is None:  # default: every subordinate duty room
         targets = [u.code for u in await subordinate_duty_units(session, by)]
     else:

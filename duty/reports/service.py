@@ -18,7 +18,7 @@ from core.timers import service as timers
 from core.timers.models import Timer
 from core.units import service as units
 from core.units.models import Unit
-from core.units.paths import path_of
+from core.units.paths import in_subtree, path_of
 from duty.common import subordinate_duty_units, zone
 from duty.reports.models import DailyReport, DailyReportMiss
 from duty.rosters import shifts as shiftmath
@@ -103,7 +103,7 @@ async def reschedule(uow: UnitOfWork, *, unit: str) -> None:
     the units under it (which may inherit the rule) to the deadline now in force."""
     session = uow.session
     path = await path_of(session, unit)
-    below = set((await session.execute(select(Unit.code).where(Unit.path.like(path + "%")))).scalars())
+    below = set((await session.execute(select(Unit.code).where(in_subtree(Unit.path, path)))).scalars())
     pending = (await session.execute(select(Timer).where(
         Timer.kind.in_((DEADLINE_TIMER, REMIND_TIMER)), Timer.state == "scheduled"))).scalars().all()
     now = utcnow()

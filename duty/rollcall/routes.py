@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from core.api import Api, Ctx, Reply
@@ -24,7 +24,7 @@ async def _doc(session: Any, rc: Any) -> dict[str, Any]:
           response=schemas.ROLLCALL, creates=True, permission="duty.rollcall.start")
 async def start(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     rc, targets = await service.start(uow, by=ctx.principal, units_=body.get("units"),
-                                      mode=body.get("mode", "platform"), window_s=body.get("window_s"),
+                                      mode=body["mode"], window_s=body.get("window_s"),
                                       message=body.get("message", ""))
     return Reply(201, {**rc.as_doc(), "targets": [t.as_doc() for t in targets]})
 
@@ -50,9 +50,8 @@ async def list_rollcalls(ctx: Ctx) -> Reply:
                                         "to": {"type": "string", "format": "date-time"},
                                         "unit": {"type": "string"}})
 async def statistics(ctx: Ctx) -> Reply:
-    end = datetime.fromisoformat(ctx.query["to"].replace("Z", "+00:00")) if "to" in ctx.query else utcnow()
-    start_ = (datetime.fromisoformat(ctx.query["from"].replace("Z", "+00:00")) if "from" in ctx.query
-              else end - timedelta(days=30))
+    end = ctx.query.get("to") or utcnow()
+    start_ = ctx.query.get("from") or end - timedelta(days=30)
     async with ctx.db.read() as session:
         return Reply(200, await service.statistics(session, ctx.principal, start=start_, end=end,
                                                    unit=ctx.query.get("unit")))

@@ -22,10 +22,6 @@ from duty.rosters.models import DutyPost
 api = Api("duty")
 
 
-def _dt(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 async def _roster_doc(ctx: Ctx, roster_id: str, *, with_slots: bool = True) -> dict[str, Any]:
     async with ctx.db.read() as session:
         roster = await service.get_roster(session, ctx.principal, roster_id)
@@ -105,7 +101,7 @@ async def set_slot(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
           body=schemas.PUBLISH, response=schemas.ROSTER, permission="duty.roster.manage")
 async def publish(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     roster = await service.publish(uow, by=ctx.principal, roster_id=ctx.path["id"],
-                                   accept_warnings=body.get("accept_warnings", False))
+                                   accept_warnings=body["accept_warnings"])
     return Reply(200, roster.as_doc())
 
 
@@ -120,8 +116,8 @@ async def discard(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
                 "to": {"type": "string", "format": "date-time"}})
 async def list_overrides(ctx: Ctx) -> Reply:
     unit = ctx.query.get("unit") or ctx.principal.unit_code
-    start = _dt(ctx.query["from"]) if "from" in ctx.query else utcnow() - timedelta(days=7)
-    end = _dt(ctx.query["to"]) if "to" in ctx.query else utcnow() + timedelta(days=31)
+    start = ctx.query.get("from") or utcnow() - timedelta(days=7)
+    end = ctx.query.get("to") or utcnow() + timedelta(days=31)
     async with ctx.db.read() as session:
         await units.get_visible(session, ctx.principal, unit)
         rows = await service.list_overrides(session, unit=unit, start=start, end=end)
@@ -135,7 +131,7 @@ async def list_overrides(ctx: Ctx) -> Reply:
 async def create_override(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     user_id = (await auth.ids_for(uow.session, [body["user"]], pointer="/user"))[body["user"]]
     row = await service.create_override(uow, by=ctx.principal, unit=body["unit"], post=body["post"],
-                                        starts_at=_dt(body["starts_at"]), ends_at=_dt(body["ends_at"]),
+                                        starts_at=body["starts_at"], ends_at=body["ends_at"],
                                         user_id=user_id, reason=body.get("reason", ""))
     return Reply(201, row.as_doc())
 
@@ -161,7 +157,7 @@ async def list_swaps(ctx: Ctx) -> Reply:
 async def request_swap(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     other = (await auth.ids_for(uow.session, [body["other_user"]], pointer="/other_user"))[body["other_user"]]
     row = await service.request_swap(uow, by=ctx.principal, unit=body["unit"], post=body["post"],
-                                     starts_at=_dt(body["starts_at"]), ends_at=_dt(body["ends_at"]),
+                                     starts_at=body["starts_at"], ends_at=body["ends_at"],
                                      kind=body["kind"], other_user_id=other, reason=body.get("reason", ""))
     return Reply(201, row.as_doc())
 
@@ -177,7 +173,7 @@ async def decide_swap(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
          response=schemas.DUTY_NOW, query={"unit": {"type": "string"},
                                            "at": {"type": "string", "format": "date-time"}})
 async def duty_now(ctx: Ctx) -> Reply:
-    at = _dt(ctx.query["at"]) if "at" in ctx.query else utcnow()
+    at = ctx.query.get("at") or utcnow()
     async with ctx.db.read() as session:
         if "unit" in ctx.query:
             targets = [await units.get_visible(session, ctx.principal, ctx.query["unit"])]

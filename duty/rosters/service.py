@@ -17,7 +17,7 @@ from core.orm import new_id, utcnow
 from core.problems import Problem, conflict, forbidden, invalid, not_found
 from core.states import next_state
 from core.units import service as units
-from core.units.paths import path_of
+from core.units.paths import in_subtree, path_of
 from duty.rosters import shifts as shiftmath
 from duty.rosters.models import (
     ROSTER_TRANSITIONS,
@@ -85,7 +85,7 @@ async def unit_staff(session: AsyncSession, unit: str) -> list[User]:
 
     path = await path_of(session, unit)
     stmt = (select(User).join(Unit, Unit.code == User.unit_code)
-            .where(Unit.path.like(path + "%"), User.active.is_(True)).order_by(User.username))
+            .where(in_subtree(Unit.path, path), User.active.is_(True)).order_by(User.username))
     return list((await session.execute(stmt)).scalars())
 
 

@@ -53,6 +53,29 @@ DUTY_RULE_DEFAULTS: dict[str, dict[str, Any]] = {
                   "After the assignee's duty leader, escalate to the dispatcher's duty chief (min)"),
         "source": "[P] escalation ladder, steps 2–3",
     },
+    # Warnings (预警): windows per colour, from addressing. No national rule fixes them ([P] 本地默认),
+    # tighter the higher the level; command/warnings/rules.py keeps the same seed beside the colours.
+    "warning_signfor_min": {
+        "value": {"red": 10, "orange": 15, "yellow": 30, "blue": 60},
+        "label": ("预警签收时限（分钟，按颜色）", "Warning sign-for window by colour (min)"),
+        "source": "[P] local default: no national rule found",
+    },
+    "warning_report_min": {
+        "value": {"red": 60, "orange": 120, "yellow": 240, "blue": 480},
+        "label": ("预警防范落实反馈时限（分钟，按颜色）", "Warning precaution report window by colour (min)"),
+        "source": "[P] local default: no national rule found",
+    },
+    "warning_remind_before_min": {
+        "value": 5,
+        "label": ("防范落实反馈到期前提醒（分钟）", "Remind before the precaution report is due (min)"),
+        "source": "[P] escalation ladder, step 1",
+    },
+    "warning_escalate_after_min": {
+        "value": 15,
+        "label": ("预警超时报带班领导后再报发布单位值班长（分钟）",
+                  "After the unit's duty leader, escalate to the issuer's duty chief (min)"),
+        "source": "[P] escalation ladder, steps 2–3",
+    },
     "hours_limit_month": {
         "value": 216,
         "label": ("每人每月值班时长上限（小时）", "Duty hours per person per month, at most"),

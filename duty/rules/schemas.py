@@ -29,6 +29,14 @@ RULE_VALUES: dict[str, Any] = {
     "hours_limit_month": {"type": "integer", "minimum": 24, "maximum": 744},
     "task_remind_before_min": {"type": "integer", "minimum": 1, "maximum": 1440},
     "task_escalate_after_min": {"type": "integer", "minimum": 1, "maximum": 1440},
+    "warning_signfor_min": {"type": "object", "additionalProperties": False, "minProperties": 1,
+                            "propertyNames": {"enum": ["red", "orange", "yellow", "blue"]},
+                            "patternProperties": {"": {"type": "integer", "minimum": 1, "maximum": 1440}}},
+    "warning_report_min": {"type": "object", "additionalProperties": False, "minProperties": 1,
+                           "propertyNames": {"enum": ["red", "orange", "yellow", "blue"]},
+                           "patternProperties": {"": {"type": "integer", "minimum": 1, "maximum": 10080}}},
+    "warning_remind_before_min": {"type": "integer", "minimum": 1, "maximum": 1440},
+    "warning_escalate_after_min": {"type": "integer", "minimum": 1, "maximum": 1440},
 }
 
 RULES_UPDATE: dict[str, Any] = {

@@ -14,13 +14,14 @@ WAIT_MS = 10_000  # the longest any single browser wait may take
 
 
 @asynccontextmanager
-async def chromium() -> AsyncIterator[Any]:
-    """A browser; skips (or fails under YINGJI_REQUIRE_SERVICES=1) when Chromium is missing."""
+async def chromium(*extra_args: str) -> AsyncIterator[Any]:
+    """A browser (with `extra_args` on its command line); skips (or fails under
+    YINGJI_REQUIRE_SERVICES=1) when Chromium is missing."""
     services.need_chromium()
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=services.CHROMIUM, args=ARGS, headless=True,
+        browser = await pw.chromium.launch(executable_path=services.CHROMIUM, args=[*ARGS, *extra_args], headless=True,
                                            timeout=WAIT_MS)
         try:
             yield browser

@@ -1,7 +1,7 @@
 """server-side sessions; token kinds, scopes, expiry; hall display credentials
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import core.orm
 
 revision: str = '0009'
-down_revision: str | None = '0007'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

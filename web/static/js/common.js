@@ -14,8 +14,23 @@ document.querySelector('.nav [aria-current="page"]')?.scrollIntoView({ block: "n
 
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
 
-export async function api(path, { method = "GET", body, headers = {} } = {}) {
+/** A fresh Idempotency-Key, a version-4 UUID. crypto.randomUUID exists only in a secure context
+ * (https, localhost), and duty-room LANs often serve internal systems over plain http; the random
+ * bytes it is made of are there in every context. */
+export function idempotencyKey() {
+  if (window.isSecureContext && crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;  // version 4
+  b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Call the API. `idempotent: true` sends a fresh Idempotency-Key; a string sends that key (kept by a
+ * form across a retry after a network failure, so the retry is not a second write). */
+export async function api(path, { method = "GET", body, headers = {}, idempotent = false } = {}) {
   const init = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin" };
+  if (idempotent) init.headers["Idempotency-Key"] = idempotent === true ? idempotencyKey() : String(idempotent);
   if (method !== "GET") init.headers["X-CSRF-Token"] = csrf;
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";

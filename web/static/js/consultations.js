@@ -18,7 +18,6 @@ async function act(fn, ok) {
     toast(ui("duty.error", { msg: why }), true);
   }
 }
-const key = () => ({ "Idempotency-Key": `${Date.now()}-${Math.random().toString(36).slice(2)}` });
 
 function units() {
   return [...page.units.map((u) => u.code), ...Object.keys(page.unit_names || {})].filter((c) => c !== me);
@@ -55,7 +54,7 @@ function makeForms(c, convenor, mine) {
         body.task = { unit: toUnit.value };
         if (due.value.trim()) body.task.due_at = localInputToIso(due.value);
       }
-      act(() => api(`/api/v1/consultations/${c.id}/entries`, { method: "POST", body, headers: key() }).then(() => form.reset()));
+      act(() => api(`/api/v1/consultations/${c.id}/entries`, { method: "POST", body, idempotent: true }).then(() => form.reset()));
     };
     out.push(form);
   }
@@ -127,7 +126,7 @@ function convenForm() {
     if (incident) body.incident_id = incident;
     else if (page.exercise) body.exercise = true;  // convened under the drill banner: a drill
     act(async () => {
-      const c = await api("/api/v1/consultations", { method: "POST", body, headers: key() });
+      const c = await api("/api/v1/consultations", { method: "POST", body, idempotent: true });
       history.pushState(null, "", `/consultations/${c.id}`);
       current = c.id;
       f.reset();

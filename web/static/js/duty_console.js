@@ -46,7 +46,7 @@ function card(kind, title, deadline, actions, extra, cls = "") {
 }
 
 async function loadTodo() {
-  const [rollcalls, inbox, today, handovers, swaps, owed, tasks, consultations] = await Promise.all([
+  const [rollcalls, inbox, today, handovers, swaps, owed, tasks, consultations, warnings] = await Promise.all([
     api("/api/v1/rollcalls?pending=true"),
     api("/api/v1/notices"),
     api(`/api/v1/duty/daily-reports/today?unit=${unit}`),
@@ -55,6 +55,7 @@ async function loadTodo() {
     api(`/api/v1/reports/owed?unit=${unit}`).catch(() => []),
     api(`/api/v1/tasks?unit=${unit}&open=true`).catch(() => []),
     api("/api/v1/consultations").catch(() => []),
+    api("/api/v1/warnings/owed").catch(() => []),
   ]);
   const items = [];
   for (const rc of rollcalls) {
@@ -116,9 +117,9 @@ async function loadTodo() {
       [el("a", { class: "secondary button", href: `/incidents/${o.incident.id}` }, ui("duty.open_incident"))],
       el("p", { class: "small muted" }, o.rule || "")) });
   }
-  for (const t of tasks.filter((x) => x.unit === unit && (x.status === "dispatched" || (x.due_at && new Date(x.due_at) < new Date())))) {
+  for (const t of tasks.filter((x) => x.unit === unit && (x.status === "dispatched" || x.overdue))) {
     // A task addressed to this duty room: signed for here in one key; worked on the task page.
-    const sign = t.status === "dispatched" ? [el("button", { class: "primary big", "data-action": "sign-task", onclick: () =>
+    const sign = (t.actions || []).includes("acknowledge") ? [el("button", { class: "primary big", "data-action": "sign-task", onclick: () =>
       act(async () => { await api(`/api/v1/tasks/${t.id}/acknowledge`, { method: "POST" }); await loadTodo(); }, ui("duty.signed")) }, ui("duty.sign"))] : [];
     items.push({ at: t.status === "dispatched" ? t.ack_due_at : t.due_at, node: card("task", `${ui("duty.task")} · ${t.title}`,
       t.status === "dispatched" ? t.ack_due_at : t.due_at, [...sign, el("a", { class: "secondary button", href: `/tasks#task-${t.id}` }, ui("duty.open_task"))],
@@ -132,6 +133,16 @@ async function loadTodo() {
         act(async () => { await api(`/api/v1/consultations/${c.id}/attend`, { method: "POST", body: {} }); await loadTodo(); }, ui("duty.done")) }, ui("duty.attend")),
       el("a", { class: "secondary button", href: `/consultations/${c.id}` }, ui("duty.join"))],
       el("p", { class: "small muted" }, [c.place, c.agenda].filter(Boolean).join(" · "))) });
+  }
+  for (const w of warnings) {
+    // A warning addressed to this duty room: signed for here in one key; precautions on its page.
+    const doc = w.warning;
+    const sign = w.kind === "sign" ? [el("button", { class: "primary big", "data-action": "sign-warning", onclick: () =>
+      act(async () => { await api(`/api/v1/warnings/${doc.series_id}/sign`, { method: "POST", body: {} }); await loadTodo(); }, ui("duty.signed")) }, ui("duty.sign"))] : [];
+    items.push({ at: w.due_at, node: card("warning", `${ui("duty.warning")} · ${ui(`warn.c.${doc.colour}`)} · ${doc.headline}`, w.due_at,
+      [...sign, el("a", { class: "secondary button", href: `/warnings/${doc.series_id}` }, ui(w.kind === "sign" ? "duty.open_warning" : "warn.report"))],
+      el("p", { class: "small muted" }, [doc.issuer_name, w.kind === "sign" ? ui("warn.a.addressed") : ui("warn.a.signed")].filter(Boolean).join(" · ")),
+      `w-${doc.colour}`) });
   }
   items.sort((a, b) => (b.node.dataset.kind === "rollcall") - (a.node.dataset.kind === "rollcall") || new Date(a.at) - new Date(b.at));
   todo.replaceChildren(...items.map((i) => i.node));
@@ -294,7 +305,7 @@ const reloadLog = debounce(() => loadLog().catch(() => {}));
 function onEvent(ev) {
   const t = ev.type;
   if (t.startsWith("duty.rollcall") || t.startsWith("duty.notice") || t.startsWith("duty.daily_report")
-    || t.startsWith("report.") || t.startsWith("task.") || t.startsWith("consultation.") || t === "incident.created" || t === "incident.closed") reloadTodo();
+    || t.startsWith("report.") || t.startsWith("task.") || t.startsWith("warning.") || t.startsWith("consultation.") || t === "incident.created" || t === "incident.closed") reloadTodo();
   if (t.startsWith("duty.handover")) { reloadHandover(); reloadTodo(); }
   if (t.startsWith("duty.roster") || t.startsWith("duty.override") || t.startsWith("duty.swap")) { reloadHolders(); reloadTodo(); }
   if (t.startsWith("duty.log")) reloadLog();

@@ -22,7 +22,7 @@ if (page.can_send && page.subunits.length) {
       const files = [...document.getElementById("notice-files").files];
       const attachments = [];
       for (const f of files) attachments.push((await uploadFile(f)).id);
-      await api("/api/v1/notices", { method: "POST", headers: { "Idempotency-Key": crypto.randomUUID() }, body: {
+      await api("/api/v1/notices", { method: "POST", idempotent: true, body: {
         title: d.get("title"), body: d.get("body"), urgency: d.get("urgency"), units, attachments,
         reply_required: d.get("reply_required") === "on", signfor_minutes: Number(d.get("signfor_minutes")) } });
       form.reset();

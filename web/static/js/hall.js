@@ -330,9 +330,7 @@ async function loadTasks() {
   const q = new URLSearchParams({ open: "true" });
   if (page.exercise) q.set("exercise", "true");
   const rows = await api(`/api/v1/tasks?${q}`);
-  const now = Date.now();
-  const late = (t) => (t.status === "dispatched" && new Date(t.ack_due_at) < now)
-    || (t.due_at && new Date(t.due_at) < now && t.status !== "feedback_submitted");
+  const late = (t) => t.overdue === true;  // the server's rule (CONTRACT.md)
   const counts = [["hall.tasks_unsigned", rows.filter((t) => t.status === "dispatched").length],
     ["hall.tasks_working", rows.filter((t) => ["acknowledged", "in_progress"].includes(t.status)).length],
     ["hall.tasks_verify", rows.filter((t) => t.status === "feedback_submitted").length],
@@ -367,11 +365,48 @@ function refreshTasksSoon() {
   tasksRefresh = setTimeout(() => loadTasks().catch((e) => console.warn("tasks", e)), 250);
 }
 
+// ---- warnings in force: by colour (red first), each with its coverage -----------------------------
+
+const warningList = document.getElementById("hall-warnings");
+
+async function loadWarnings() {
+  const q = new URLSearchParams();
+  if (page.exercise) q.set("exercise", "true");
+  const rows = await api(`/api/v1/warnings?${q}`);
+  warningList.replaceChildren(...rows.map((w) => {
+    const li = document.createElement("li");
+    li.className = `w-${w.colour}${w.coverage && w.coverage.late ? " late" : ""}`;
+    li.dataset.id = w.series_id;
+    const name = document.createElement("span");
+    name.className = "hall-wname";
+    name.textContent = `${ui(`warn.c.${w.colour}`)} · ${ui(`warn.h.${w.hazard}`)}`;
+    const cov = document.createElement("span");
+    cov.className = "hall-wcov";
+    const c = w.coverage || { addressed: 0, signed: 0, reported: 0 };
+    cov.textContent = ui("hall.warn_cov", { s: c.signed, r: c.reported, n: c.addressed });
+    const bar = document.createElement("span");
+    bar.className = "hall-wbar";
+    const fill = document.createElement("span");
+    fill.style.width = `${c.addressed ? (100 * c.reported) / c.addressed : 0}%`;
+    bar.append(fill);
+    li.append(name, cov, bar);
+    return li;
+  }));
+  document.getElementById("hall-warnings-empty").hidden = rows.length > 0;
+  fit(warningList, document.getElementById("hall-warnings-more"));
+}
+let warningsRefresh = null;
+function refreshWarningsSoon() {
+  clearTimeout(warningsRefresh);
+  warningsRefresh = setTimeout(() => loadWarnings().catch((e) => console.warn("warnings", e)), 250);
+}
+
 function add(ev) {
   if (isToday(ev)) { count += 1; countEvents.textContent = String(count); }
   if (ev.type.startsWith("unit.")) refreshUnitsSoon();
   if (ev.type.startsWith("incident.")) refreshIncidentsSoon();
   if (ev.type.startsWith("task.")) refreshTasksSoon();
+  if (ev.type.startsWith("warning.")) refreshWarningsSoon();
   if (!wallWorthy(ev)) return;
   recent.unshift(ev);
   recent = recent.slice(0, TICKER_CANDIDATES);
@@ -402,7 +437,7 @@ async function load() {
   }
   countEvents.textContent = String(count);
   renderTicker();
-  await Promise.all([loadIncidents(), loadTasks()]);
+  await Promise.all([loadIncidents(), loadTasks(), loadWarnings().catch((e) => console.warn("warnings", e))]);
   return head;
 }
 

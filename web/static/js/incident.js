@@ -125,7 +125,7 @@ async function renderReports() {
     el("span", { class: "due", dataset: { deadline: next.deadline } }),
     el("div", { class: "small muted" }, ui("cmd.rule", { rule: `${ruleText(next.rule)}${paren(ruleText(next.source))}` })),
     !open && page.can["report.draft"] ? el("button", { class: "primary", "data-action": "draft", onclick: () =>
-      act(() => api(`/api/v1/incidents/${id}/reports`, { method: "POST", body: { kind: next.kind }, headers: { "Idempotency-Key": crypto.randomUUID() } })) },
+      act(() => api(`/api/v1/incidents/${id}/reports`, { method: "POST", body: { kind: next.kind }, idempotent: true })) },
     `${ui("cmd.draft")}${ui(`rk.${next.kind}`)}`) : "") : el("p", { class: "muted" }, ui("cmd.no_report_due")));
   document.getElementById("reports").replaceChildren(...reports.map((r) => el("li", { class: `r-${r.status}`, dataset: { id: r.id, status: r.status } },
     el("strong", {}, kindText(r)), ` · ${ui(`rs.${r.status}`)}`,
@@ -223,7 +223,7 @@ document.getElementById("entry-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
   const d = new FormData(ev.target);
   act(async () => {
-    await api(`/api/v1/incidents/${id}/entries`, { method: "POST", headers: { "Idempotency-Key": crypto.randomUUID() },
+    await api(`/api/v1/incidents/${id}/entries`, { method: "POST", idempotent: true,
       body: { kind: d.get("kind"), text: String(d.get("text")).trim(), significant: d.get("significant") === "on" } });
     ev.target.reset();
     await renderTimeline();

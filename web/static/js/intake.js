@@ -19,10 +19,6 @@ for (const [k, f] of Object.entries(page.facts)) {
 }
 document.getElementById("f-received").value = nowLocalInput();
 
-function idem() {
-  return { "Idempotency-Key": crypto.randomUUID() };
-}
-
 async function save() {
   const d = new FormData(form);
   const facts = {};
@@ -35,7 +31,7 @@ async function save() {
   if (occurred) body.occurred_at = occurred;
   if (received) body.received_at = received;
   try {
-    await api("/api/v1/intakes", { method: "POST", body, headers: idem() });
+    await api("/api/v1/intakes", { method: "POST", body, idempotent: true });
     toast(ui("cmd.saved"));
     form.reset();
     document.getElementById("f-received").value = nowLocalInput();

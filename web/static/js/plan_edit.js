@@ -67,7 +67,7 @@ save.addEventListener("click", async () => {
     const body = { format: fmt.value, text: text.value };
     const note = document.getElementById("note").value.trim();
     if (note) body.note = note;
-    const v = await api("/api/v1/plans/import-text", { method: "POST", body, headers: { "Idempotency-Key": `plan-${Date.now()}-${Math.random()}` } });
+    const v = await api("/api/v1/plans/import-text", { method: "POST", body, idempotent: true });
     toast(ui("plan.saved", { n: v.number }));
     location.href = `/plans/${v.plan_id}?v=${v.number}`;
   } catch (e) {

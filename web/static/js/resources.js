@@ -25,7 +25,7 @@ async function act(fn, ok) {
     toast(ui("duty.error", { msg: why }), true);
   }
 }
-const post = (path, body) => api(path, { method: "POST", body, headers: { "Idempotency-Key": crypto.randomUUID() } });
+const post = (path, body) => api(path, { method: "POST", body, idempotent: true });
 
 // --- tabs --------------------------------------------------------------------------------------------
 function showTab(name) {

@@ -23,10 +23,6 @@ async function act(fn, ok) {
   await loadResponse();
 }
 
-function key() {
-  return `${Date.now()}-${Math.random().toString(36).slice(2)}`;
-}
-
 async function showPreview(s, box) {
   previewing = { plan_id: s.plan_id, level: s.level };
   const p = await api(`/api/v1/incidents/${incidentId}/activations/preview?plan_id=${s.plan_id}&level=${s.level}`);
@@ -40,7 +36,7 @@ async function showPreview(s, box) {
     page.exercise ? el("p", { class: "small muted" }, ui("plan.exercise_note")) : "",
     el("div", { class: "q-actions" },
       el("button", { class: "primary", id: "confirm-activate", onclick: () => { previewing = null; act(() => api(`/api/v1/incidents/${incidentId}/activations`, {
-        method: "POST", headers: { "Idempotency-Key": key() }, body: { plan_id: s.plan_id, level: s.level, reason: reason.value.trim() } }),
+        method: "POST", idempotent: true, body: { plan_id: s.plan_id, level: s.level, reason: reason.value.trim() } }),
       ui("plan.activated", { name: s.name, level: LV[s.level] })); } }, ui("plan.confirm_activate")),
       el("button", { class: "secondary", onclick: () => { previewing = null; box.replaceChildren(); } }, ui("plan.cancel")))));
 }

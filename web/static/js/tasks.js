@@ -21,7 +21,6 @@ const OPEN = new Set(page.open_statuses);
 const PRIO = Object.fromEntries(page.priorities.map((p, i) => [p, i]));
 const STATUSES = ["dispatched", "acknowledged", "in_progress", "feedback_submitted", "done", "cancelled", "obsolete"];
 const WORKING = new Set(["acknowledged", "in_progress"]);
-const REDISPATCHABLE = new Set(["dispatched", "acknowledged", "in_progress"]);  // as the service allows
 const q = page.exercise ? "?exercise=true" : "";
 
 let tasks = [];              // every task this user may see (list documents)
@@ -39,7 +38,9 @@ let generation = 0;
 
 const isInbox = (t) => inboxUnits.has(t.unit);
 const isOutbox = (t) => t.from_unit === me;
-const mayWork = (t) => can["task.work"] && isInbox(t);
+// What the caller may do next and whether it is late are the server's to say (CONTRACT.md: "actions", "overdue").
+const offers = (t, action) => (t.actions || []).includes(action);
+const isOverdue = (t) => t.overdue === true;
 const mayDispatch = (t) => can["task.dispatch"] && isOutbox(t);
 const feedbackOf = (t) => (details.get(t.id)?.doc.feedback) || [];
 const lastReturn = (t) => {
@@ -67,7 +68,7 @@ function redispatchTargets(t) {
     .map(([code, u]) => ({ code, ...u }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
-const mayRedispatch = (t) => mayWork(t) && can["task.dispatch"] && REDISPATCHABLE.has(t.status) && redispatchTargets(t).length > 0;
+const mayRedispatch = (t) => offers(t, "redispatch") && redispatchTargets(t).length > 0;
 
 /** Whether a rung of the ladder still says something about now: an open task not yet reported
  * done, and (for a rung about signing for) not signed for since. */
@@ -78,23 +79,8 @@ function rungLive(t, r) {
 /** Reported up the ladder (to a duty leader or chief) and still late: sorts with the overdue. */
 const escalated = (t) => rungs(t).some((r) => r.step !== "remind" && rungLive(t, r));
 
-/** Progress as the assignee last reported it: a completion that was returned (退回) is no longer 100%. */
-function progressOf(t) {
-  if (!t.returns) return t.progress || 0;
-  const fb = feedbackOf(t);
-  const i = fb.map((f) => f.kind).lastIndexOf("return");
-  if (i < 0 || fb.slice(i + 1).some((f) => f.kind === "complete")) return t.progress || 0;
-  const before = fb.slice(0, i).filter((f) => f.kind === "progress" && f.progress !== null && f.progress !== undefined);
-  const after = fb.slice(i + 1).filter((f) => f.kind === "progress" && f.progress !== null && f.progress !== undefined);
-  if (after.length) return after[after.length - 1].progress;
-  return before.length ? before[before.length - 1].progress : 0;
-}
-
-function isOverdue(t, now = Date.now()) {
-  if (!OPEN.has(t.status) || t.status === "feedback_submitted") return false;
-  if (t.status === "dispatched" && ms(t.ack_due_at) < now) return true;
-  return ms(t.due_at) < now;
-}
+/** Progress as the server keeps it (a completion returned (退回) goes back to the last reported). */
+const progressOf = (t) => t.progress || 0;
 
 /** The one deadline that matters now: sign for by ack_due_at, then finish by due_at. */
 function deadlineOf(t) {
@@ -107,18 +93,17 @@ function deadlineOf(t) {
 // then those waiting for verification. Dispatcher: what waits for me (verification, figures), then
 // the late ones to chase, then unsigned, then the rest by due time. Closed last, newest first.
 function rank(kind, t) {
-  const now = Date.now();
   if (!OPEN.has(t.status)) return [9, -ms(t.closed_at || t.updated_at)];
   if (kind === "inbox") {
     if (t.status === "dispatched" || t.status === "draft") return [0, ms(t.ack_due_at)];
-    if (isOverdue(t, now) || escalated(t)) return [1, ms(t.due_at)];
+    if (isOverdue(t) || escalated(t)) return [1, ms(t.due_at)];
     if (lastReturn(t)) return [2, ms(t.due_at)];
     if (t.status === "feedback_submitted") return [4, ms(t.completed_at)];
     return [3, ms(t.due_at)];
   }
   if (t.status === "feedback_submitted") return [0, ms(t.completed_at)];
   if (pendingFigures(t).length) return [1, ms(t.updated_at)];
-  if (isOverdue(t, now) || escalated(t)) return [2, t.status === "dispatched" ? ms(t.ack_due_at) : ms(t.due_at)];
+  if (isOverdue(t) || escalated(t)) return [2, t.status === "dispatched" ? ms(t.ack_due_at) : ms(t.due_at)];
   if (t.status === "dispatched") return [3, ms(t.ack_due_at)];
   return [4, ms(t.due_at)];
 }
@@ -276,11 +261,11 @@ function actions(kind, t) {
   const out = [];
   const key = `${kind}:${t.id}`;
   const opened = panels.get(key)?.dataset.form;
-  if (kind === "inbox" && mayWork(t)) {
-    if (t.status === "dispatched") {
+  if (kind === "inbox") {
+    if (offers(t, "acknowledge")) {
       out.push(el("button", { type: "button", class: "primary big sign", "data-action": "sign", onclick: (ev) => sign(t, ev.currentTarget) }, ui("task.sign")));
     }
-    if (t.status === "dispatched" || WORKING.has(t.status)) {
+    if (offers(t, "feedback")) {
       // Reporting on a task not yet signed for signs for it first (the service does both).
       const main = t.status !== "dispatched";
       out.push(el("button", { type: "button", class: `${main ? "primary" : "secondary"} big${opened === "feedback" ? " pressed" : ""}`,
@@ -293,12 +278,14 @@ function actions(kind, t) {
         onclick: () => openPanel(kind, t, "redispatch") }, ui("task.redispatch")));
     }
   }
-  if (kind === "outbox" && mayDispatch(t)) {
-    if (t.status === "feedback_submitted") {
-      out.push(el("button", { type: "button", class: "primary big", "data-action": "verify", onclick: (ev) => verify(t, ev.currentTarget) }, ui("task.verify")),
-        el("button", { type: "button", class: "secondary big", "data-action": "return", onclick: () => openPanel(kind, t, "return") }, ui("task.return")));
+  if (kind === "outbox") {
+    if (offers(t, "verify")) {
+      out.push(el("button", { type: "button", class: "primary big", "data-action": "verify", onclick: (ev) => verify(t, ev.currentTarget) }, ui("task.verify")));
     }
-    if (OPEN.has(t.status)) {
+    if (offers(t, "return")) {
+      out.push(el("button", { type: "button", class: "secondary big", "data-action": "return", onclick: () => openPanel(kind, t, "return") }, ui("task.return")));
+    }
+    if (offers(t, "cancel")) {
       out.push(el("button", { type: "button", class: "secondary cancel-task", "data-action": "cancel", onclick: () => openPanel(kind, t, "cancel") }, ui("task.cancel")));
     }
   }
@@ -468,7 +455,6 @@ function chooseTab(inbox, outbox) {
 function render() {
   const inbox = tasks.filter(isInbox);
   const outbox = tasks.filter(isOutbox);
-  const now = Date.now();
   const inboxSorted = sortTasks("inbox", inbox);
   fillList("inbox", inboxSorted.filter((t) => OPEN.has(t.status)), inboxSorted.filter((t) => !OPEN.has(t.status)),
     { emptyText: ui("task.inbox_empty") });
@@ -480,10 +466,10 @@ function render() {
   const countOut = document.getElementById("count-outbox");
   if (countOut) countOut.textContent = String(openOut.length);
   badges("badges-inbox", [[openIn.filter((t) => t.status === "dispatched").length, "b-unsigned", "task.badge_unsigned"],
-    [openIn.filter((t) => isOverdue(t, now)).length, "b-overdue", "task.badge_overdue"]]);
+    [openIn.filter((t) => isOverdue(t)).length, "b-overdue", "task.badge_overdue"]]);
   badges("badges-outbox", [[openOut.filter((t) => t.status === "feedback_submitted").length, "b-verify", "task.badge_verify"],
     [openOut.filter((t) => pendingFigures(t).length).length, "b-figures", "task.badge_figures"],
-    [openOut.filter((t) => isOverdue(t, now)).length, "b-overdue", "task.badge_overdue"]]);
+    [openOut.filter((t) => isOverdue(t)).length, "b-overdue", "task.badge_overdue"]]);
   if (tab === null) chooseTab(inbox, outbox);
   // What changed under a person's eyes: a new task or a task sent back says so.
   if (seen !== null) {

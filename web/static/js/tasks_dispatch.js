@@ -1,9 +1,9 @@
 // 下达任务 on the task page: the same task, by hand, to one or more units under mine, each with its own
 // Idempotency-Key and its own result; opened with an incident chosen from /tasks?incident=ID.
-import { api, formatTime, page, ui } from "./common.js";
+import { api, formatTime, idempotencyKey, page, ui } from "./common.js";
 import { localInputToIso, nowLocalInput } from "./cmdcommon.js";
 import { el, listJoin, toast, uploadFile } from "./dom.js";
-import { data, me, ms, newKey, unitName, unitOf } from "./tasks_util.js";
+import { data, me, ms, unitName, unitOf } from "./tasks_util.js";
 
 
 const JURISDICTIONS = new Set(["province", "city", "county", "township", "village"]);
@@ -206,7 +206,7 @@ export function setupDispatch(apply) {
     const failed = [];
     for (const [i, unit] of units.entries()) {
       const name = unitName(unit);
-      if (!keys.has(unit)) keys.set(unit, newKey());
+      if (!keys.has(unit)) keys.set(unit, idempotencyKey());
       try {
         const mine = uploads.get(unit) || new Map();
         uploads.set(unit, mine);
@@ -220,7 +220,7 @@ export function setupDispatch(apply) {
         }
         status.textContent = ui("task.new_sending", { i: i + 1, n: units.length, unit: name });
         const doc = await api("/api/v1/tasks", { method: "POST", body: { ...body, unit, ...(ids.length ? { attachments: ids } : {}) },
-          headers: { "Idempotency-Key": keys.get(unit) } });
+          idempotent: keys.get(unit) });
         keys.delete(unit);
         uploads.delete(unit);
         done.push(unit);

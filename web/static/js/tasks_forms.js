@@ -1,8 +1,8 @@
 // The task page's actions and in-place forms: 签收, 核验, 退回/撤销 with a reason, 转派 to one of my
 // units, and feedback (反馈 / 完成反馈) with progress, figures, camera photos and the location.
-import { api, formatTime, page, ui } from "./common.js";
+import { api, formatTime, idempotencyKey, page, ui } from "./common.js";
 import { el, paren, toast, uploadFile } from "./dom.js";
-import { data, ms, newKey, unitName, unitOf, wallInput, wallToIso } from "./tasks_util.js";
+import { data, ms, unitName, unitOf, wallInput, wallToIso } from "./tasks_util.js";
 
 /** The page lends what the forms act on: its open panels, how it acts and shows a changed task. */
 export function taskForms({ panels, act, apply, render, reload, progressOf, redispatchTargets, photo }) {
@@ -73,7 +73,7 @@ export function taskForms({ panels, act, apply, render, reload, progressOf, redi
    * changed), its sign-for window and a deadline no later than the task's own. */
   function redispatchForm(kind, t) {
     const key = `${kind}:${t.id}`;
-    let idem = newKey();  // one per form: a retried send does not hand the task on twice
+    let idem = idempotencyKey();  // one per form: a retried send does not hand the task on twice
     const unit = el("select", { name: "unit", required: true },
       el("option", { value: "" }, ui("task.redispatch_pick")),
       ...redispatchTargets(t).map((u) => {
@@ -121,13 +121,13 @@ export function taskForms({ panels, act, apply, render, reload, progressOf, redi
       const name = unitName(body.unit);
       const ok = await act(async () => {
         try {
-          const child = await api(`/api/v1/tasks/${t.id}/redispatch`, { method: "POST", body, headers: { "Idempotency-Key": idem } });
+          const child = await api(`/api/v1/tasks/${t.id}/redispatch`, { method: "POST", body, idempotent: idem });
           panels.delete(key);
           f.remove();
           apply(child);
           reload();  // the parent: signed for, its children
         } catch (e) {
-          if (e.problem) idem = newKey();  // refused: a corrected send is a new request
+          if (e.problem) idem = idempotencyKey();  // refused: a corrected send is a new request
           throw e;
         }
       }, ui("task.redispatched_ok", { unit: name }));

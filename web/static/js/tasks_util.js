@@ -10,12 +10,6 @@ export function unitName(code) {
 }
 export const data = (attrs = {}) => ({ ...attrs, "data-i18n-data": "1" });  // what people typed: stays as written
 
-/** A fresh Idempotency-Key (crypto.randomUUID needs a secure context; duty networks may be plain http). */
-export function newKey() {
-  if (crypto.randomUUID && window.isSecureContext) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-}
 
 // Wall-clock time in the unit's zone (page.tz), both ways: for the due input and the stats period.
 export function zoned(date) {
