@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test bench lint venv clean migration
+.PHONY: demo test bench lint venv clean migration events-doc
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -ra $(PYTEST_ARGS)
+
+# docs/events.md from the event catalogues (the suite fails when it is stale)
+events-doc: $(STAMP)
+	$(BIN)/python -m web.events_doc
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

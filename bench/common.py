@@ -253,7 +253,7 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def wait_ready(self, within: float = 30) -> None:
+    async def wait_ready(self, within: float = 90) -> None:  # a loaded machine starts workers slowly
         deadline = time.monotonic() + within
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:

@@ -42,25 +42,26 @@ class _KeepAlive:
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
         self.slots = asyncio.Semaphore(max_conns)
 
-    async def request(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
+    async def request(self, method: str, path: str, body: bytes, extra: str = "") -> tuple[int, bytes]:
+        """`extra`: more header lines ("Name: value\r\n"), e.g. an Idempotency-Key."""
         async with self.slots:
             while self.idle:
-                answer = await self._exchange(self.idle.pop(), method, path, body, reused=True)
+                answer = await self._exchange(self.idle.pop(), method, path, body, reused=True, extra=extra)
                 if answer is not None:
                     return answer
             conn = await asyncio.open_connection(self.host, self.port)
-            answer = await self._exchange(conn, method, path, body, reused=False)
+            answer = await self._exchange(conn, method, path, body, reused=False, extra=extra)
             if answer is None:
                 raise ConnectionError("server closed the connection without answering")
             return answer
 
     async def _exchange(self, conn: tuple[asyncio.StreamReader, asyncio.StreamWriter], method: str, path: str,
-                        body: bytes, reused: bool) -> tuple[int, bytes] | None:
+                        body: bytes, reused: bool, extra: str = "") -> tuple[int, bytes] | None:
         """One request on `conn`; None if a kept-alive connection turns out closed (the server
         times idle ones out) before it answered: the request was not read, so it is sent again."""
         reader, writer = conn
         try:
-            writer.write(f"{method} {path} HTTP/1.1\r\n{self.head}Content-Type: application/json\r\n"
+            writer.write(f"{method} {path} HTTP/1.1\r\n{self.head}{extra}Content-Type: application/json\r\n"
                          f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
             first = await reader.readline()
             if not first and reused:
@@ -95,12 +96,26 @@ class _KeepAlive:
         self.idle.clear()
 
 
+def intake_body(i: int, tag: str = "bench") -> bytes:
+    """The OpenAPI example of `POST /api/v1/intakes`, its title and facts made unique per request."""
+    from command.intake.schemas import INTAKE_CREATE
+
+    example = INTAKE_CREATE["examples"][0]
+    return orjson.dumps({**example, "title": f"{example['title']}（{tag} {i}）",
+                         "facts": {**example.get("facts", {}), "evacuated": i % 1000}})
+
+
 class HttpWriter:
+    """`kind="unit"`: PATCH /api/v1/units/{county} (the light write); `kind="intake"`: POST
+    /api/v1/intakes, the OpenAPI example with an Idempotency-Key (a real domain write)."""
+
     ref = "event_ts"
 
-    def __init__(self, base_url: str, token: str) -> None:
+    def __init__(self, base_url: str, token: str, kind: str = "unit") -> None:
         host, port = base_url.split("//", 1)[1].rsplit(":", 1)
         self.client = _KeepAlive(host, int(port), {"Authorization": f"Bearer {token}"})
+        self.kind = kind
+        self.tag = f"w{time.time_ns() % 10**9}"
         self.i = 0
         self.commit_clock: dict[int, float] = {}  # not observable from outside the server
 
@@ -115,14 +130,18 @@ class HttpWriter:
             nonlocal ok
             t = time.perf_counter()
             try:
-                status, payload = await asyncio.wait_for(self.client.request(
-                    "PATCH", f"/api/v1/units/{COUNTIES[i % len(COUNTIES)]}",
-                    orjson.dumps({"sort": i % 100_000})), 60)
+                if self.kind == "intake":
+                    call = self.client.request("POST", "/api/v1/intakes", intake_body(i, self.tag),
+                                               extra=f"Idempotency-Key: {self.tag}-{i}\r\n")
+                else:
+                    call = self.client.request("PATCH", f"/api/v1/units/{COUNTIES[i % len(COUNTIES)]}",
+                                               orjson.dumps({"sort": i % 100_000}))
+                status, payload = await asyncio.wait_for(call, 60)
             except (OSError, EOFError, ValueError, IndexError, TimeoutError, asyncio.IncompleteReadError) as exc:
                 failures.append(repr(exc))
                 return
             durations.append(time.perf_counter() - t)
-            if status == 200:
+            if status in (200, 201):
                 ok += 1
             else:
                 failures.append(f"{status} {payload[:200]!r}")

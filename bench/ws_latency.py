@@ -64,7 +64,7 @@ async def run(services: Services, results: Results, args: Any) -> None:
             writer = DirectWriter(url, services.redis_url)
             await writer.start()
         else:
-            writer = HttpWriter(server.url, tokens["admin"])
+            writer = HttpWriter(server.url, tokens["admin"], kind="intake" if args.writer == "intake" else "unit")
 
         # Warm-up: first requests and first fan-outs pay for imports, caches and pools.
         await writer.run(args.rate, WARMUP_S)

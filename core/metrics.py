@@ -14,3 +14,5 @@ FEED_HEAD = Gauge("yingji_feed_head_seq", "Highest seq delivered by this process
 FEED_FILLED = Counter("yingji_feed_filled_total", "Events this process read from the journal to fill holes")
 BUS_HEALTHY = Gauge("yingji_bus_healthy", "1 while the bus is trusted, 0 while tailing the journal")
 TIMERS_FIRED = Counter("yingji_timers_fired_total", "Timers fired", ["kind", "outcome"])
+GROUP_COMMIT_BATCHES = Counter("yingji_group_commit_batches", "Transactions committed by the group writer")
+GROUP_COMMIT_UNITS = Counter("yingji_group_commit_units", "Units of work committed by the group writer")

@@ -13,9 +13,16 @@ import pytest
 
 from core import migrate
 from core.db import Database
+from core.journal import catalogue
 from tests import services
 from tests.support import LiveServer, ServerProcess, make_settings
 from web.demo import load_demo
+
+# In the suite (and the servers it starts) every event's payload is checked against its schema.
+os.environ.setdefault("YINGJI_CHECK_EVENTS", "1")
+# The events tests emit of their own, outside any domain's catalogue.
+catalogue.register("tests", {t: (t, t, catalogue.OBJECT) for t in (
+    "test.drill_step", "test.bulky", "test.written", "test.timer_fired")})
 
 
 async def _demo(url: str) -> None:

@@ -21,6 +21,7 @@ from command.api import APIS as COMMAND_APIS
 from core import metrics
 from core.api.registry import Api, ApiRoute, JSONBody, problem_response
 from core.attachments.routes import api as attachments_api
+from core.auth import last_used
 from core.auth.routes import api as users_api
 from core.auth.sessions import SessionSigner
 from core.bus import Bus, LocalBus, RedisBus
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await presence.stop()
             await timers.stop()
             await feed.stop()
+            await last_used.tracker(db).stop()  # writes the tokens' last use noted since the last flush
             await db.dispose()
 
     api_routes: list[BaseRoute] = [route for api in APIS for route in api.starlette_routes()]

@@ -8,6 +8,7 @@ from typing import Any
 from command.labels import EVENT_LABELS as COMMAND_EVENT_LABELS
 from command.labels import SUBJECT_LABELS as COMMAND_SUBJECT_LABELS
 from core.auth.permissions import ROLES
+from core.journal import catalogue
 from duty.labels import EVENT_LABELS as DUTY_EVENT_LABELS
 from duty.labels import SUBJECT_LABELS as DUTY_SUBJECT_LABELS
 from plans_registry.labels import EVENT_LABELS as PLAN_EVENT_LABELS
@@ -237,24 +238,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-# Event types as people read them. Domains' events are added here as they are built.
-EVENT_LABELS: dict[str, tuple[str, str]] = {
-    "unit.created": ("新建单位", "Unit created"),
-    "unit.updated": ("单位信息变更", "Unit updated"),
-    "facility.created": ("新建场所", "Facility created"),
-    "user.created": ("新建用户", "User created"),
-    "user.updated": ("用户信息变更", "User updated"),
-    "user.password_changed": ("修改密码", "Password changed"),
-    "session.revoked": ("会话注销", "Sessions ended"),
-    "auth.sign_in_failed": ("登录失败", "Sign-in failed"),
-    "auth.spray_detected": ("疑似多账号密码猜测", "Password spray suspected"),
-    "display.created": ("新建大屏凭据", "Hall display created"),
-    "display.exchanged": ("大屏接入", "Hall display connected"),
-    "user.signed_in": ("登录", "Signed in"),
-    "token.created": ("创建接口令牌", "API token created"),
-    "token.revoked": ("吊销接口令牌", "API token revoked"),
-    "attachment.uploaded": ("上传附件", "File uploaded"),
-}
+# Event types as people read them: from the event catalogues (core's here, each domain's below).
+EVENT_LABELS: dict[str, tuple[str, str]] = catalogue.labels(catalogue.EVENTS)
 
 SUBJECT_LABELS: dict[str, tuple[str, str]] = {
     "unit": ("单位", "Unit"),

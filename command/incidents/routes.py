@@ -4,30 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from command.categories import tree
 from command.incidents import schemas, service
-from command.incidents.models import Incident
-from command.intake.models import Intake
-from command.reports import service as reports
+from command.incidents.views import incident_view
 from core.api import Api, Ctx, Reply
 from core.db import UnitOfWork
-from core.orm import iso
 
 api = Api("incidents")
-
-
-async def _full(session: Any, incident: Incident) -> dict[str, Any]:
-    owed = await reports.next_due(session, incident)
-    intakes = (await session.execute(select(Intake).where(Intake.incident_id == incident.id)
-                                     .order_by(Intake.received_at))).scalars()
-    return {**incident.as_doc(),
-            "units": [{"unit": u.unit_code, "role": u.role}
-                      for u in await service.involved_units(session, incident.id)],
-            "next_report": ({**owed, "deadline": iso(owed["deadline"])}
-                            if owed else None),
-            "intakes": [i.as_doc() for i in intakes]}
 
 
 @api.get("/categories", summary="The category tree (after GB/T 35561)", response=schemas.CATEGORY_TREE)
@@ -55,7 +38,7 @@ async def list_incidents(ctx: Ctx) -> Reply:
 async def get_incident(ctx: Ctx) -> Reply:
     async with ctx.db.read() as session:
         incident = await service.get_visible(session, ctx.principal, ctx.path["id"])
-        return Reply(200, await _full(session, incident))
+        return Reply(200, await incident_view(session, incident))
 
 
 @api.get("/incidents/{id}/timeline", summary="Journal events and entries, in time order", response=schemas.TIMELINE)
@@ -70,7 +53,7 @@ async def timeline(ctx: Ctx) -> Reply:
 async def update_facts(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     incident = await service.update_facts(uow, by=ctx.principal, incident_id=ctx.path["id"], facts=body["facts"],
                                           note=body.get("note", ""))
-    return Reply(200, await _full(uow.session, incident))
+    return Reply(200, await incident_view(uow.session, incident))
 
 
 @api.post("/incidents/{id}/grade", summary="Confirm or override the grade (a reason when it differs)",
@@ -78,7 +61,7 @@ async def update_facts(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply
 async def set_grade(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     incident = await service.set_grade(uow, by=ctx.principal, incident_id=ctx.path["id"], grade=body["grade"],
                                        reason=body.get("reason", ""))
-    return Reply(200, await _full(uow.session, incident))
+    return Reply(200, await incident_view(uow.session, incident))
 
 
 @api.post("/incidents/{id}/status", summary="Respond, stabilise, close, reopen (with a reason)",
@@ -86,14 +69,14 @@ async def set_grade(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
 async def change_status(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     incident = await service.transition(uow, by=ctx.principal, incident_id=ctx.path["id"], action=body["action"],
                                         reason=body.get("reason", ""))
-    return Reply(200, await _full(uow.session, incident))
+    return Reply(200, await incident_view(uow.session, incident))
 
 
 @api.post("/incidents/{id}/lead", summary="The lead leader, lead unit and task force (四个一)",
           body=schemas.LEAD_SET, response=schemas.INCIDENT, permission="incident.manage")
 async def set_lead(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     incident = await service.set_lead(uow, by=ctx.principal, incident_id=ctx.path["id"], **body)
-    return Reply(200, await _full(uow.session, incident))
+    return Reply(200, await incident_view(uow.session, incident))
 
 
 @api.post("/incidents/{id}/units", summary="Involve a unit, or share the incident with it",
@@ -101,7 +84,7 @@ async def set_lead(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
 async def add_unit(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     incident = await service.involve(uow, by=ctx.principal, incident_id=ctx.path["id"], unit=body["unit"],
                                      role=body["role"])
-    return Reply(200, await _full(uow.session, incident))
+    return Reply(200, await incident_view(uow.session, incident))
 
 
 @api.post("/incidents/{id}/entries", summary="Add a decision, instruction, situation update or significant event",

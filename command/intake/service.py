@@ -21,6 +21,7 @@ from core.problems import Problem, forbidden, invalid, not_found
 from core.states import next_state
 from core.units import service as units
 from core.units.models import Unit
+from core.units.paths import UnknownUnit, path_of
 
 LEASE = timedelta(minutes=5)
 DUPLICATE_RADIUS_KM = 10.0
@@ -44,8 +45,10 @@ async def create(uow: UnitOfWork, *, by: Principal, data: dict[str, Any]) -> Int
     unit = data.get("unit") or by.unit_code
     unit_path = await units.require_visible(session, by, unit, pointer="/unit")
     location = data.get("location_unit") or unit
-    if await session.get(Unit, location) is None:
-        raise invalid("/location_unit", f"unit {location} does not exist")
+    try:
+        await path_of(session, location)  # cached per process: no query
+    except UnknownUnit:
+        raise invalid("/location_unit", f"unit {location} does not exist") from None
     if data["category"] not in CATEGORIES:
         raise invalid("/category", f"unknown category {data['category']}")
     received_at = data.get("received_at") or utcnow()

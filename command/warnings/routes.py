@@ -97,14 +97,14 @@ async def sign(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
 
 
 @api.post("/warnings/{id}/precautions", summary="Report the precautions taken (防范落实)", body=schemas.PRECAUTIONS,
-          response=schemas.ADDRESSEE, permission="warning.sign")
+          response=schemas.PRECAUTION_REPORT, permission="warning.sign")
 async def precautions(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     rep = await service.report_precautions(uow, by=ctx.principal, warning_id=ctx.path["id"], doc=body)
     return Reply(200, rep.as_doc())
 
 
 @api.post("/warnings/{id}/forward", summary="Pass it down to my units (转发), with my additions",
-          body=schemas.FORWARD, response=schemas.WARNING, permission="warning.forward")
+          body=schemas.FORWARD, response=schemas.FORWARDED, permission="warning.forward")
 async def forward(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
     rows = await service.forward(uow, by=ctx.principal, warning_id=ctx.path["id"], units=body["units"],
                                  additions=body.get("additions", ""))

@@ -45,7 +45,7 @@ WARNING_ISSUE: dict[str, Any] = {
                   "description": "预计未来 3 小时内章贡区、南康区降雨量将达 100 毫米以上。",
                   "instructions": "1. 政府及相关部门按照职责做好防暴雨应急和抢险工作；2. 停止集会、停课、停业；"
                                   "3. 做好山洪、滑坡、泥石流等灾害的防御和抢险工作。",
-                  "areas": {"units": ["360702", "360703"]}, "expires_at": "2026-06-01T12:00:00Z"}],
+                  "areas": {"units": ["360702"]}, "expires_at": "2030-06-01T12:00:00Z"}],
 }
 WARNING_UPDATE: dict[str, Any] = {
     "title": "WarningUpdate", "type": "object", "additionalProperties": False, "minProperties": 1,
@@ -92,6 +92,13 @@ WARNING: dict[str, Any] = {
 WARNING_LIST: dict[str, Any] = {"title": "WarningList", "type": "array", "items": WARNING}
 ADDRESSEE: dict[str, Any] = {"title": "WarningAddressee", "type": "object", "required": ["unit", "state"],
                              "properties": {"unit": {"type": "string"}, "state": {"enum": list(ADDRESSEE_LABELS)}}}
+PRECAUTION_REPORT: dict[str, Any] = {
+    "title": "WarningPrecautionReport", "type": "object", "required": ["id", "unit", "version_id"],
+    "properties": {"id": {"type": "string"}, "unit": {"type": "string"}, "version_id": {"type": "string"},
+                   **PRECAUTIONS["properties"], "author_name": {"type": "string"}},
+}
+FORWARDED: dict[str, Any] = {"title": "WarningForwarded", "type": "object", "required": ["addressees"],
+                             "properties": {"addressees": {"type": "array", "items": ADDRESSEE}}}
 COVERAGE: dict[str, Any] = {
     "title": "WarningCoverage", "type": "object",
     "required": ["warning", "addressed", "signed", "reported", "units"],

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from command.tasks.service import _holder as duty_holder
@@ -35,6 +35,7 @@ from core.problems import Problem, conflict, forbidden, invalid, not_found
 from core.states import next_state
 from core.timers import service as timers
 from core.units.models import JURISDICTION_KINDS, Unit
+from core.units.paths import in_subtree
 from duty.rules import service as rules
 
 EXPIRE_TIMER = "command.warning.expire"
@@ -50,8 +51,8 @@ STATUSES = {"Actual": False, "Exercise": True}  # CAP status -> exercise; Test/S
 
 def _visible(by: Principal) -> Any:
     seen_as_addressee = exists().where(WarningAddressee.series_id == EarlyWarning.series_id,
-                                       WarningAddressee.unit_path.like(by.unit_path + "%"))
-    return or_(EarlyWarning.issuer_path.like(by.unit_path + "%"), seen_as_addressee)
+                                       by.path_filter(WarningAddressee.unit_path))
+    return by.path_filter(EarlyWarning.issuer_path, seen_as_addressee)
 
 
 async def get_visible(session: AsyncSession, by: Principal, warning_id: str) -> EarlyWarning:
@@ -166,7 +167,7 @@ async def _area_units(session: AsyncSession, by: Principal, areas: dict[str, Any
                 raise invalid(f"/areas/units/{i}", f"{code} is not a unit in your jurisdiction")
             continue
         out[unit.code] = unit
-        below = select(Unit).where(Unit.path.like(unit.path + "%"), Unit.kind.in_(JURISDICTION_KINDS),
+        below = select(Unit).where(in_subtree(Unit.path, unit.path), Unit.kind.in_(JURISDICTION_KINDS),
                                    Unit.active.is_(True))
         out.update({u.code: u for u in (await session.execute(below)).scalars()})
     if areas.get("polygons") or areas.get("circles"):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Integer, String, Text, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,5 +46,26 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
 
 
-async def find(session: AsyncSession, user_id: str, key: str) -> IdempotencyRecord | None:
-    return await session.get(IdempotencyRecord, (user_id, key))
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What a replay needs of a record."""
+
+    request_sha256: str
+    status: int
+    body: str
+
+
+async def find(session: AsyncSession, user_id: str, key: str) -> Stored | None:
+    # Core, not session.get: no ORM object to build and track for a row that is only read.
+    t = IdempotencyRecord.__table__.c
+    row = (await session.execute(select(t.request_sha256, t.status, t.body)
+                                 .where(t.user_id == user_id, t.key == key))).first()
+    return Stored(row[0], int(row[1]), row[2]) if row else None
+
+
+async def record(session: AsyncSession, *, user_id: str, key: str, method: str, path: str,
+                 fingerprint: str, status: int, body: str) -> None:
+    """Store the answer, in the caller's transaction (a Core insert: nothing to track afterwards)."""
+    await session.execute(insert(IdempotencyRecord).values(
+        user_id=user_id, key=key, method=method, path=path, request_sha256=fingerprint, status=status,
+        body=body, created_at=utcnow()))

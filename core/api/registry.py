@@ -27,7 +27,9 @@ from starlette.routing import Route
 
 from core import metrics
 from core.api import idempotency
+from core.auth import last_used
 from core.auth import service as auth
+from core.auth.cache import PrincipalCache
 from core.auth.credentials import read_credential, resolve
 from core.auth.principal import Principal
 from core.auth.sessions import CSRF_HEADER
@@ -304,10 +306,23 @@ async def _read_upload(request: Request) -> dict[str, Any]:
     return dict(form)
 
 
+def _principal_cache(runtime: Runtime) -> PrincipalCache | None:
+    """The process's principal cache, invalidated by the feed (none without a feed to do that)."""
+    cache: PrincipalCache | None = runtime.extras.get("principal_cache")
+    if cache is None and runtime.feed is not None:
+        cache = runtime.extras["principal_cache"] = PrincipalCache()
+        runtime.feed.subscribe(cache.on_event)
+    return cache
+
+
 async def authenticate(runtime: Runtime, request: Request, *, writing: bool) -> Principal:
+    # One credential reader (core/auth/credentials.py). The principal cache is not consulted
+    # here yet: its keys predate server-side sessions and token expiry (merge note in the report).
     cred = read_credential(request.headers, request.cookies)
     async with runtime.db.read() as session:
         principal = await resolve(session, runtime.signer, cred)
+    if principal is not None and principal.token_id:
+        request.state.yingji_token_id = principal.token_id  # its use is noted once the request succeeded
     if principal is None:
         if cred is not None and cred.kind == "bearer":
             raise Problem(401, "token unknown, expired or revoked", type="/problems/unauthenticated")
@@ -406,6 +421,8 @@ def _endpoint(route: ApiRoute) -> Callable[[Request], Awaitable[Response]]:
         except Exception:
             log.exception("unhandled error in %s %s", route.method, route.path)
             response = problem_response(Problem(500, "internal error; the operation was not completed"))
+        if response.status_code < 400 and (token_id := getattr(request.state, "yingji_token_id", None)):
+            last_used.tracker(runtime.db).note(token_id)  # in memory; written every few seconds
         metrics.HTTP_REQUESTS.labels(route.method, route.path, str(response.status_code)).inc()
         metrics.HTTP_LATENCY.labels(route.method, route.path).observe(time.perf_counter() - started)
         return response
@@ -437,20 +454,19 @@ async def _handle(route: ApiRoute, runtime: Runtime, request: Request) -> Respon
                       type="/problems/invalid-idempotency-key",
                       errors=[{"pointer": "/", "in": "header", "message": "does not match the pattern"}])
     fingerprint = idempotency.fingerprint(route.method, request.url.path, raw) if key else ""
-    if key:
-        replay = await _replay(runtime, principal, key, fingerprint)
-        if replay is not None:
-            return replay
+    replayed: idempotency.Stored | None = None
     try:
         async with runtime.db.write(principal.actor) as uow:
+            # Looked up inside the unit of work: no read transaction of its own, and a retry in the
+            # same group-commit batch sees the first one's record (answered once that batch commits).
+            if key and (replayed := await idempotency.find(uow.session, principal.user_id, key)) is not None:
+                return _replay_response(replayed, fingerprint)
             reply = await route.handler(ctx, uow, body)
             if key and reply.status < 300:
-                uow.session.add(idempotency.IdempotencyRecord(
-                    user_id=principal.user_id, key=key, method=route.method, path=request.url.path,
-                    request_sha256=fingerprint, status=reply.status,
-                    body=orjson.dumps(reply.body if reply.replay_body is None else reply.replay_body).decode()))
-            if principal.token_id:
-                await auth.touch_token(uow, principal.token_id)
+                await idempotency.record(
+                    uow.session, user_id=principal.user_id, key=key, method=route.method, path=request.url.path,
+                    fingerprint=fingerprint, status=reply.status,
+                    body=orjson.dumps(reply.body if reply.replay_body is None else reply.replay_body).decode())
     except IntegrityError:
         if key:  # a concurrent retry with the same key committed first: answer as it did
             replay = await _replay(runtime, principal, key, fingerprint)
@@ -472,6 +488,10 @@ async def _replay(runtime: Runtime, principal: Principal, key: str, fingerprint:
         record = await idempotency.find(session, principal.user_id, key)
     if record is None:
         return None
+    return _replay_response(record, fingerprint)
+
+
+def _replay_response(record: idempotency.Stored, fingerprint: str) -> Response:
     if record.request_sha256 != fingerprint:
         raise Problem(422, "this Idempotency-Key was used for a different request",
                       type="/problems/idempotency-key-reused",

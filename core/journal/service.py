@@ -20,41 +20,52 @@ JOURNAL_LOCK_KEY = 0x59_49_4E_47_4A_49  # "YINGJI"
 
 async def append(session: AsyncSession, events: Sequence[PendingEvent],
                  actor: Actor | None) -> list[CommittedEvent]:
-    """Assign seqs and write the events, inside the caller's transaction, just before commit.
+    """Assign seqs and write one unit's events (see `append_batch`)."""
+    return (await append_batch(session, [(events, actor)]))[0]
+
+
+async def append_batch(session: AsyncSession,
+                       units: Sequence[tuple[Sequence[PendingEvent], Actor | None]]) -> list[list[CommittedEvent]]:
+    """Assign seqs and write the events of several units of work committed together, inside the
+    caller's transaction, just before commit: one INSERT for the journal rows and one for their
+    audience, whatever the number of units. The result lists each unit's committed events.
 
     On PostgreSQL a transaction-level advisory lock is held from here to commit, so seqs are
     assigned and committed in one order: a reader never sees seq 11 before seq 10. SQLite write
     transactions are already serialised (BEGIN IMMEDIATE).
     """
-    if not events:
-        return []
+    if not any(events for events, _actor in units):
+        return [[] for _ in units]
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": JOURNAL_LOCK_KEY})
-    current = (await session.execute(select(func.coalesce(func.max(JournalEntry.seq), 0)))).scalar_one()
+    seq = int((await session.execute(select(func.coalesce(func.max(JournalEntry.seq), 0)))).scalar_one())
     now = utcnow()
     ts = iso(now)
-    actor_doc = actor.as_doc() if actor else None
     entries: list[dict[str, Any]] = []
     audience_rows: list[dict[str, Any]] = []
-    committed: list[CommittedEvent] = []
-    for offset, ev in enumerate(events, start=1):
-        seq = int(current) + offset
-        units = await audience_of(session, ev.scope)
-        doc = orjson.dumps({
-            "seq": seq, "type": ev.type, "ts": ts,
-            "subject": {"kind": ev.subject_kind, "id": ev.subject_id},
-            "actor": actor_doc, "units": units, "exercise": ev.exercise, "data": ev.data,
-        }, option=orjson.OPT_NON_STR_KEYS).decode()
-        entries.append({"seq": seq, "ts": now, "type": ev.type, "subject_kind": ev.subject_kind,
-                        "subject_id": ev.subject_id, "exercise": ev.exercise, "doc": doc})
-        audience_rows.extend({"unit_code": u, "seq": seq} for u in units)
-        committed.append(CommittedEvent(seq=seq, type=ev.type, units=frozenset(units),
-                                        exercise=ev.exercise, doc=doc, frame=ws_frame(doc)))
+    out: list[list[CommittedEvent]] = []
+    for events, actor in units:
+        actor_doc = actor.as_doc() if actor else None
+        committed: list[CommittedEvent] = []
+        for ev in events:
+            seq += 1
+            units_of = await audience_of(session, ev.scope)
+            doc = orjson.dumps({
+                "seq": seq, "type": ev.type, "ts": ts,
+                "subject": {"kind": ev.subject_kind, "id": ev.subject_id},
+                "actor": actor_doc, "units": units_of, "exercise": ev.exercise, "data": ev.data,
+            }, option=orjson.OPT_NON_STR_KEYS).decode()
+            entries.append({"seq": seq, "ts": now, "type": ev.type, "subject_kind": ev.subject_kind,
+                            "subject_id": ev.subject_id, "exercise": ev.exercise, "doc": doc})
+            audience_rows.extend({"unit_code": u, "seq": seq} for u in units_of)
+            committed.append(CommittedEvent(seq=seq, type=ev.type, units=frozenset(units_of),
+                                            exercise=ev.exercise, doc=doc, frame=ws_frame(doc)))
+        out.append(committed)
     await session.execute(insert(JournalEntry), entries)
     if audience_rows:
         await session.execute(insert(JournalAudience), audience_rows)
-    return committed
+    return out
 
 
 async def head(session: AsyncSession) -> int:

@@ -15,7 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import User
+from core.auth.principal import Principal
 from core.orm import iso
+from core.units import service as units
+from core.units.models import JURISDICTION_KINDS
 from duty.rosters.models import DutyOverride, DutyPost, Roster, RosterSlot
 from duty.rosters.service import list_posts
 
@@ -153,3 +156,17 @@ async def posts_held_by(session: AsyncSession, *, user_id: str, at: datetime) ->
         if any(h["post"] == post and h["holder"] and h["holder"]["id"] == user_id for h in holders):
             held.append((unit, post))
     return sorted(held)
+
+
+async def on_duty(session: AsyncSession, by: Principal, *, at: datetime, unit: str | None = None) -> dict[str, Any]:
+    """Who is on duty at `at`, by post: for one visible unit, or every visible duty unit with posts
+    (GET /duty/now, the duty pages)."""
+    if unit is not None:
+        targets = [await units.get_visible(session, by, unit)]
+    else:
+        with_posts = set((await session.execute(select(DutyPost.unit_code)
+                                                .where(DutyPost.active.is_(True)).distinct())).scalars())
+        targets = [u for u in await units.list_visible(session, by)
+                   if u.code in with_posts and u.kind in JURISDICTION_KINDS]
+    return {"at": iso(at), "units": [{"unit": u.code, "name": u.name,
+                                      "posts": await holders_at(session, unit=u.code, at=at)} for u in targets]}

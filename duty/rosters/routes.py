@@ -6,35 +6,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from starlette.responses import Response
 
 from core.api import Api, Ctx, Reply
 from core.auth import service as auth
-from core.auth.models import User
 from core.db import UnitOfWork
-from core.orm import iso, utcnow
+from core.orm import utcnow
 from core.units import service as units
 from core.units.models import JURISDICTION_KINDS
 from duty.rosters import ical, resolver, schemas, service
-from duty.rosters.models import DutyPost
 
 api = Api("duty")
-
-
-async def _roster_doc(ctx: Ctx, roster_id: str, *, with_slots: bool = True) -> dict[str, Any]:
-    async with ctx.db.read() as session:
-        roster = await service.get_roster(session, ctx.principal, roster_id)
-        doc = roster.as_doc()
-        if with_slots:
-            slots = await service.slots_of(session, roster.id)
-            ids = {s.user_id for s in slots if s.user_id}
-            people = {uid: (uname, name) for uid, uname, name in (await session.execute(
-                select(User.id, User.username, User.name).where(User.id.in_(ids)))).all()} if ids else {}
-            doc["slots"] = [{**s.as_doc(), "user": people.get(s.user_id or "", (None, None))[0],
-                             "user_name": people.get(s.user_id or "", (None, None))[1]} for s in slots]
-            doc["check"] = await service.check(session, roster)
-    return doc
 
 
 @api.get("/duty/posts", summary="A unit's duty posts", response=schemas.POST_LIST,
@@ -83,7 +65,8 @@ async def create_roster(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Repl
 @api.get("/duty/rosters/{id}", summary="A roster with its slots and its check (gaps, double bookings, hours)",
          response=schemas.ROSTER)
 async def get_roster(ctx: Ctx) -> Reply:
-    return Reply(200, await _roster_doc(ctx, ctx.path["id"]))
+    async with ctx.db.read() as session:
+        return Reply(200, await service.roster_view(session, ctx.principal, ctx.path["id"]))
 
 
 @api.post("/duty/rosters/{id}/slots", summary="Put someone (or nobody) on one post of one shift of a draft",
@@ -119,11 +102,7 @@ async def list_overrides(ctx: Ctx) -> Reply:
     start = ctx.query.get("from") or utcnow() - timedelta(days=7)
     end = ctx.query.get("to") or utcnow() + timedelta(days=31)
     async with ctx.db.read() as session:
-        await units.get_visible(session, ctx.principal, unit)
-        rows = await service.list_overrides(session, unit=unit, start=start, end=end)
-        ids = {r.user_id for r in rows}
-        names = dict((await session.execute(select(User.id, User.name).where(User.id.in_(ids)))).all()) if ids else {}
-    return Reply(200, [{**r.as_doc(), "user_name": names.get(r.user_id)} for r in rows])
+        return Reply(200, await service.overrides_view(session, ctx.principal, unit=unit, start=start, end=end))
 
 
 @api.post("/duty/overrides", summary="Someone else holds a post for a day or an hour range",
@@ -173,18 +152,9 @@ async def decide_swap(ctx: Ctx, uow: UnitOfWork, body: dict[str, Any]) -> Reply:
          response=schemas.DUTY_NOW, query={"unit": {"type": "string"},
                                            "at": {"type": "string", "format": "date-time"}})
 async def duty_now(ctx: Ctx) -> Reply:
-    at = ctx.query.get("at") or utcnow()
     async with ctx.db.read() as session:
-        if "unit" in ctx.query:
-            targets = [await units.get_visible(session, ctx.principal, ctx.query["unit"])]
-        else:
-            with_posts = set((await session.execute(select(DutyPost.unit_code)
-                                                    .where(DutyPost.active.is_(True)).distinct())).scalars())
-            targets = [u for u in await units.list_visible(session, ctx.principal)
-                       if u.code in with_posts and u.kind in JURISDICTION_KINDS]
-        out = [{"unit": u.code, "name": u.name,
-                "posts": await resolver.holders_at(session, unit=u.code, at=at)} for u in targets]
-    return Reply(200, {"at": iso(at), "units": out})
+        return Reply(200, await resolver.on_duty(session, ctx.principal, at=ctx.query.get("at") or utcnow(),
+                                                 unit=ctx.query.get("unit")))
 
 
 @api.get("/duty/calendar.ics", summary="The effective duty schedule as iCalendar, per unit or per person",

@@ -120,6 +120,27 @@ async def list_rosters(session: AsyncSession, by: Principal, *, unit: str, month
     return list((await session.execute(stmt.order_by(Roster.month.desc(), Roster.version.desc()))).scalars())
 
 
+async def _people(session: AsyncSession, ids: set[str]) -> dict[str, tuple[str, str]]:
+    """user id -> (username, name), for the documents that name who holds a slot or an override."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.username, User.name).where(User.id.in_(ids)))
+    return {uid: (uname, name) for uid, uname, name in rows.all()}
+
+
+async def roster_view(session: AsyncSession, by: Principal, roster_id: str) -> dict[str, Any]:
+    """A roster as GET /duty/rosters/{id} serves it: with its slots (who, by username and name) and
+    its check."""
+    roster = await get_roster(session, by, roster_id)
+    slots = await slots_of(session, roster.id)
+    people = await _people(session, {s.user_id for s in slots if s.user_id})
+    nobody = (None, None)
+    return {**roster.as_doc(),
+            "slots": [{**s.as_doc(), "user": people.get(s.user_id or "", nobody)[0],
+                       "user_name": people.get(s.user_id or "", nobody)[1]} for s in slots],
+            "check": await check(session, roster)}
+
+
 async def slots_of(session: AsyncSession, roster_id: str) -> list[RosterSlot]:
     stmt = (select(RosterSlot).where(RosterSlot.roster_id == roster_id)
             .order_by(RosterSlot.starts_at, RosterSlot.post_key))
@@ -303,6 +324,15 @@ async def cancel_override(uow: UnitOfWork, *, by: Principal, override_id: str) -
     row.cancelled_at = utcnow()
     uow.emit("duty.override.cancelled", subject=("duty_override", row.id), scope=[row.unit_code], data=row.as_doc())
     return row
+
+
+async def overrides_view(session: AsyncSession, by: Principal, *, unit: str, start: datetime,
+                         end: datetime) -> list[dict[str, Any]]:
+    """A visible unit's overrides in [start, end), each naming who holds the post."""
+    await units.get_visible(session, by, unit)
+    rows = await list_overrides(session, unit=unit, start=start, end=end)
+    people = await _people(session, {r.user_id for r in rows})
+    return [{**r.as_doc(), "user_name": people[r.user_id][1] if r.user_id in people else None} for r in rows]
 
 
 async def list_overrides(session: AsyncSession, *, unit: str, start: datetime, end: datetime) -> list[DutyOverride]:

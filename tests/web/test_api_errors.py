@@ -21,6 +21,8 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from core.api.registry import ApiRoute
+from core.auth import last_used
+from duty.board.service import SWEEP_TIMER
 from tests.support import (
     LiveServer,
     assert_problem,
@@ -81,11 +83,22 @@ async def env(tmp_path: Path, sqlite_url: str) -> AsyncIterator[Env]:
     county = await token_for(sqlite_url, "duty.360702")
     server = LiveServer(make_settings(tmp_path, sqlite_url))
     await server.start()
+    # Tokens' last use (of the good requests around each check) is written by a periodic flush; here
+    # only at shutdown, so a snapshot shows what the bad requests changed and nothing else.
+    last_used.tracker(server.app.state.runtime.db).interval_s = 3600
     try:
         async with httpx.AsyncClient(base_url=server.url, timeout=20) as client:
             yield Env(server, client, admin, county, sqlite_url)
     finally:
         await server.stop()
+
+
+def _without_heartbeat(table: str, rows: list[tuple[Any, ...]] | None) -> list[tuple[Any, ...]] | None:
+    """The presence sweep reschedules itself every few seconds on its own, with no event: a slow run
+    sees it move while a request is refused, which is not a change the request made."""
+    if table != "timers" or rows is None:
+        return rows
+    return [r for r in rows if r[1] != orjson.dumps(SWEEP_TIMER).decode()]  # column 1 is the kind
 
 
 class Unchanged:
@@ -104,7 +117,7 @@ class Unchanged:
             return
         assert await journal_head(self.env.client, self.env.admin) == self.head, "the journal head moved"
         after = await table_dump(self.env.database_url)
-        changed = [t for t in after if after[t] != self.tables.get(t)]
+        changed = [t for t in after if _without_heartbeat(t, after[t]) != _without_heartbeat(t, self.tables.get(t))]
         assert not changed, f"rows changed in {changed}"
 
 

@@ -75,8 +75,19 @@ export function shortTime(iso, now = new Date()) {
 }
 
 /** A unit's name in the page's language (its English name, when it has one, on English pages). */
+/** A unit the page was given, by code: the task page's directory, the command pages' list or parent. */
+export function unitByCode(code) {
+  return (page.task_units && page.task_units[code]) || (page.units || []).find((u) => u.code === code)
+    || (page.parent && page.parent.code === code ? page.parent : null) || null;
+}
+
+/** A unit's name in the reader's language, from a unit document or a code (the code when unknown). */
 export function unitName(unit) {
   if (!unit) return "";
+  if (typeof unit === "string") {
+    const known = unitByCode(unit);
+    return known ? unitName(known) : (page.unit_names && page.unit_names[unit]) || unit;
+  }
   return (page.lang === "en" && unit.name_en) || unit.name || unit.code;
 }
 

@@ -4,7 +4,8 @@
 import { Live } from "./live.js";
 import { api, bindLiveState, formatTime, page, ui } from "./common.js";
 import { colon, debounce, el, journalHead, toast } from "./dom.js";
-import { localInputToIso, nowLocalInput, unitLabel } from "./cmdcommon.js";
+import { unitLabel } from "./cmdcommon.js";
+import { localInputToIso, nowLocalInput } from "./time.js";
 
 let current = page.consultation_id || null;
 // The entry form and the minutes box outlive live redraws of the record (what is typed stays), and are

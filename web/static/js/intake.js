@@ -3,7 +3,8 @@
 import { Live } from "./live.js";
 import { api, bindLiveState, formatTime, page, ui } from "./common.js";
 import { commaJoin, debounce, el, journalHead, paren, toast } from "./dom.js";
-import { categoryName, categoryOptions, localInputToIso, nowLocalInput, unitLabel } from "./cmdcommon.js";
+import { categoryName, categoryOptions, unitLabel } from "./cmdcommon.js";
+import { localInputToIso, nowLocalInput } from "./time.js";
 
 const form = document.getElementById("intake-form");
 const queue = document.getElementById("queue");

@@ -1,7 +1,7 @@
 // 下达任务 on the task page: the same task, by hand, to one or more units under mine, each with its own
 // Idempotency-Key and its own result; opened with an incident chosen from /tasks?incident=ID.
 import { api, formatTime, idempotencyKey, page, ui } from "./common.js";
-import { localInputToIso, nowLocalInput } from "./cmdcommon.js";
+import { localInputToIso, nowLocalInput } from "./time.js";
 import { el, listJoin, toast, uploadFile } from "./dom.js";
 import { data, me, ms, unitName, unitOf } from "./tasks_util.js";
 

@@ -2,7 +2,8 @@
 // units, and feedback (反馈 / 完成反馈) with progress, figures, camera photos and the location.
 import { api, formatTime, idempotencyKey, page, ui } from "./common.js";
 import { el, paren, toast, uploadFile } from "./dom.js";
-import { data, ms, unitName, unitOf, wallInput, wallToIso } from "./tasks_util.js";
+import { data, ms, unitName, unitOf } from "./tasks_util.js";
+import { wallInput, wallToIso } from "./time.js";
 
 /** The page lends what the forms act on: its open panels, how it acts and shows a changed task. */
 export function taskForms({ panels, act, apply, render, reload, progressOf, redispatchTargets, photo }) {

@@ -1,7 +1,8 @@
 // 统计 on the task page: per unit, for today, 7 or 30 days in the unit's zone; what changed flashes.
 import { api, formatTime, page, ui } from "./common.js";
 import { el } from "./dom.js";
-import { data, fromZoned, unitName, zoned } from "./tasks_util.js";
+import { data, unitName } from "./tasks_util.js";
+import { fromZoned, zoned } from "./time.js";
 
 const STAT_KEYS = ["dispatched", "acknowledged", "done", "returns", "open", "overdue", "ack_late",
   "minutes_to_acknowledge", "minutes_to_complete"];
