@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from core.auth.sessions import SessionSigner
 from core.db import Database
+from core.orm import utcnow
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -22,3 +25,5 @@ class Runtime:
     feed: EventFeed | None = None
     timers: TimerRunner | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # The time sign-in throttling reads; tests replace it instead of waiting.
+    clock: Callable[[], datetime] = utcnow

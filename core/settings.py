@@ -53,8 +53,16 @@ class Settings:
     tail_interval_s: float = 0.1
     timer_poll_interval_s: float = 0.5
     timer_lease_s: float = 30.0
-    login_max_failures: int = 8
+    # Sign-in throttling (core/auth/throttle.py): free failures per account and client before the
+    # doubling delays, the window, and the per-client, per-account and spray thresholds.
+    login_max_failures: int = 5
     login_window_s: int = 900
+    login_max_delay_s: int = 900
+    login_ip_max: int = 100
+    login_account_max: int = 30
+    login_spray_accounts: int = 10
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs); none by default.
+    trusted_proxies: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
     landing: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LANDING))
 
@@ -110,4 +118,6 @@ def load_settings() -> Settings:
         tail_interval_s=_env_float("YINGJI_TAIL_S", 0.1),
         timer_poll_interval_s=_env_float("YINGJI_TIMER_POLL_S", 0.5),
         landing=_landing(os.environ.get("YINGJI_LANDING")),
+        trusted_proxies=tuple(x.strip() for x in os.environ.get("YINGJI_TRUSTED_PROXIES", "").split(",")
+                              if x.strip()),
     )

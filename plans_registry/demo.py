@@ -29,8 +29,19 @@ DRILLS = [
 ]
 
 
-def documents() -> list[dict[str, object]]:
-    return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(PLANS_DIR.glob("*.yaml"))]
+# The demo's plans: a file missing (an install that left out package data) is an error, never an
+# empty demo.
+DEMO_FILES = ("gz-flood.yaml", "gz-forest-fire.yaml", "gz-geological.yaml", "gz-hazchem.yaml", "gz-overall.yaml",
+              "gz-relief.yaml", "zg-flood.yaml")
+
+
+def documents(plans_dir: Path | None = None) -> list[dict[str, object]]:
+    folder = plans_dir or PLANS_DIR
+    missing = [name for name in DEMO_FILES if not (folder / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"demo plan files missing from {folder}: {', '.join(missing)} "
+                                "(is the package installed with its data files?)")
+    return [yaml.safe_load((folder / name).read_text(encoding="utf-8")) for name in DEMO_FILES]
 
 
 async def load_demo(db: Database) -> dict[str, int]:

@@ -11,9 +11,10 @@ import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
-from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Match, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from command.api import APIS as COMMAND_APIS
@@ -51,6 +52,7 @@ from web import (
 )
 from web.live import LiveHub, websocket_endpoint
 from web.presence import PresenceReporter
+from web.security import SecurityHeaders
 
 log = logging.getLogger("yingji.web")
 HERE = Path(__file__).parent
@@ -97,11 +99,30 @@ async def openapi_endpoint(request: Request) -> Response:
     return Response(doc, media_type="application/json")
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (one Route per method: Starlette's 405 names
+    only the first it met)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE and isinstance(route, Route) and route.methods:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        headers = {"Allow": _allowed_methods(request)}
+    else:
+        headers = dict(exc.headers or {})
     if request.url.path.startswith("/api/"):
-        return problem_response(Problem(exc.status_code, str(exc.detail)))
-    return await pages.error_page(request, exc.status_code)
+        response = problem_response(Problem(exc.status_code, str(exc.detail), type="/problems/method-not-allowed"
+                                            if exc.status_code == 405 else "about:blank"))
+    else:
+        response = await pages.error_page(request, exc.status_code)
+    response.headers.update(headers)
+    return response
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -160,7 +181,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *pages_warnings.routes(),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan,
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders)],
                     exception_handlers={HTTPException: _http_error})
     app.state.openapi = orjson.dumps(openapi.build(all_api_routes(), version=VERSION))
     app.state.settings = settings

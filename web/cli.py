@@ -40,6 +40,13 @@ def _models() -> None:
 
 
 def cmd_init(settings: Settings, demo: bool) -> None:
+    if demo:
+        from plans_registry.demo import documents
+
+        try:  # before touching the database: a broken install must not leave half a demo
+            documents()
+        except FileNotFoundError as exc:
+            raise SystemExit(f"yingji init --demo: {exc}") from None
     migrate.upgrade(settings.database_url)
 
     async def run() -> None:

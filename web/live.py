@@ -33,18 +33,22 @@ import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from core import metrics
-from core.auth import service as auth
+from core.auth.credentials import read_credential, resolve
 from core.auth.principal import Principal
-from core.auth.sessions import COOKIE
 from core.bus.feed import EventFeed
 from core.journal import service as journal
 from core.journal.events import CommittedEvent, ws_frame
+from core.problems import Problem
 from core.runtime import Runtime
 
 log = logging.getLogger("yingji.ws")
 
 CLOSE_RESET = 4008
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_REVOKED = 4403  # the session or token behind the connection was ended (CONTRACT.md)
+REVOKED = "credential_revoked"
+# Events after which connections opened with the credentials they name must close (see _revoked).
+REVOKING_EVENTS = frozenset({"session.revoked", "token.revoked"})
 REPLAY_PAGE = 2000
 REPLAY_CHUNK = 64 * 1024  # bytes per socket write during a replay; we wait for the socket in between
 RAW_EXTENSION = "yingji.ws.raw"
@@ -129,6 +133,13 @@ class Connection:
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.queue_size)
 
+    def end(self, reason: str) -> None:
+        """Stop sending; the endpoint tells the client why and closes (from the feed's listener)."""
+        if self.reset_reason is None:
+            self.reset_reason = reason
+        self.raw = None
+        self.wake.set()
+
     def offer(self, ev: CommittedEvent, wire: bytes) -> None:
         """`wire` is `ev.frame` as a websocket message, framed once for every connection."""
         if self.reset_reason is not None:
@@ -182,6 +193,8 @@ class LiveHub:
 
     def _on_event(self, ev: CommittedEvent) -> None:
         metrics.FEED_HEAD.set(ev.seq)
+        if ev.type in REVOKING_EVENTS:
+            self._revoke(ev)
         delivered = 0
         wire = b""
         for (unit, exercise), conns in self._groups.items():
@@ -196,31 +209,40 @@ class LiveHub:
             metrics.WS_FRAMES.inc(delivered)
 
 
+    def _revoke(self, ev: CommittedEvent) -> None:
+        """Close, on this worker, every connection opened with a credential the event ended."""
+        data = orjson.loads(ev.doc).get("data", {})
+        sessions = set(data.get("sessions", ()))
+        token = data.get("token_id")
+        user = data.get("user_id") if data.get("everything") else None
+        for conn in list(self.connections):
+            p = conn.principal
+            if ((p.session_id and p.session_id in sessions) or (token and p.token_id == token)
+                    or (user and p.user_id == user)):
+                conn.end(REVOKED)
+
+
 async def _principal(runtime: Runtime, ws: WebSocket) -> Principal | None:
-    token = None
-    authz = ws.headers.get("authorization", "")
-    if authz.lower().startswith("bearer "):
-        token = authz[7:].strip()
-    elif "token" in ws.query_params:  # wall displays: /hall?token=T opens /ws?token=T
-        token = ws.query_params["token"]
+    try:
+        cred = read_credential(ws.headers, ws.cookies)
+    except Problem:
+        return None
+    if cred is None:
+        return None
+    # The websocket's own policy: a cookie rides along on cross-site websocket requests, so accept
+    # one only from our own origin.
+    origin = ws.headers.get("origin")
+    if cred.from_cookie and origin and origin.split("://", 1)[-1] != ws.headers.get("host"):
+        return None
     async with runtime.db.read() as session:
-        if token:
-            return await auth.principal_from_token(session, token)
-        data = runtime.signer.load(ws.cookies.get(COOKIE))
-        if data is None:
-            return None
-        # A cookie rides along on cross-site websocket requests: accept it only from our own origin.
-        origin = ws.headers.get("origin")
-        if origin and origin.split("://", 1)[-1] != ws.headers.get("host"):
-            return None
-        return await auth.principal_from_session(session, data)
+        return await resolve(session, runtime.signer, cred)
 
 
 def _parse_since(raw: str | None) -> int | None:
     if raw is None or raw == "":
         return None
     value = int(raw)
-    if value < 0:
+    if not 0 <= value <= 2**53 - 1:  # the API's integer maximum (core/api/registry.py INT_MAX)
         raise ValueError(raw)
     return value
 
@@ -233,6 +255,12 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     if principal is None:
         await ws.send_text('{"type":"error","reason":"unauthenticated"}')
         await ws.close(CLOSE_UNAUTHENTICATED)
+        return
+    try:
+        principal.authorize("read")
+    except Problem:
+        await ws.send_text('{"type":"error","reason":"insufficient_scope"}')
+        await ws.close(1008)
         return
     try:
         since = _parse_since(ws.query_params.get("since"))
@@ -266,7 +294,11 @@ async def websocket_endpoint(ws: WebSocket) -> None:
             receiver.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await receiver
-    if conn.reset_reason is not None and not conn.closed:
+    if conn.reset_reason == REVOKED and not conn.closed:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(ws.send_text(f'{{"type":"error","reason":"{REVOKED}"}}'), 2.0)
+            await ws.close(CLOSE_REVOKED)
+    elif conn.reset_reason is not None and not conn.closed:
         metrics.WS_RESETS.labels(conn.reset_reason).inc()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(ws.send_text(orjson.dumps({"type": "reset", "reason": conn.reset_reason})

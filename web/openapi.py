@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.api.registry import PROBLEM_SCHEMA, ApiRoute
+from core.api import idempotency
+from core.api.registry import PROBLEM_SCHEMA, ApiRoute, bound_integers
 
 _PARAM = re.compile(r"{([^}]+)}")
 
@@ -17,6 +18,7 @@ def _component(components: dict[str, Any], schema: dict[str, Any]) -> dict[str, 
 
 
 def build(routes: list[ApiRoute], *, version: str) -> dict[str, Any]:
+    bound_integers(PROBLEM_SCHEMA)  # the routes' own schemas were bounded when they were declared
     components: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
     paths: dict[str, Any] = {}
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -27,11 +29,21 @@ def build(routes: list[ApiRoute], *, version: str) -> dict[str, Any]:
             "tags": [r.tag],
             "security": [{"bearer": []}, {"cookie": []}],
             "responses": {
-                "400": {"description": "Malformed request", "content": problem},
-                "401": {"description": "Not signed in", "content": problem},
-                "403": {"description": "Not allowed", "content": problem},
+                "400": {"description": "Malformed request (query, JSON, Idempotency-Key)", "content": problem},
+                "401": {"description": "Not signed in, or the token is unknown, expired or revoked",
+                        "content": problem},
+                "403": {"description": "Not allowed: role, credential scope or CSRF token", "content": problem},
             },
         }
+        responses = op["responses"]
+        if _PARAM.search(r.path) or r.query:
+            responses["404"] = {"description": "Not found, or not visible to the caller", "content": problem}
+        if r.query or r.body is not None or r.upload:
+            responses["422"] = {"description": "Invalid input (errors carry JSON pointers)", "content": problem}
+        if r.writes:
+            responses["409"] = {"description": "Conflicts with the current state", "content": problem}
+            responses["413"] = {"description": "Body too large", "content": problem}
+            responses["415"] = {"description": "Wrong Content-Type", "content": problem}
         if r.description:
             op["description"] = r.description
         params: list[dict[str, Any]] = [
@@ -40,7 +52,7 @@ def build(routes: list[ApiRoute], *, version: str) -> dict[str, Any]:
         params += [{"name": n, "in": "query", "required": False, "schema": s} for n, s in r.query.items()]
         if r.creates:
             params.append({"name": "Idempotency-Key", "in": "header", "required": False,
-                           "schema": {"type": "string", "maxLength": 200},
+                           "schema": idempotency.KEY_SCHEMA,
                            "description": "a retry with the same key returns the first result"})
         if params:
             op["parameters"] = params
@@ -55,8 +67,6 @@ def build(routes: list[ApiRoute], *, version: str) -> dict[str, Any]:
         if r.body is not None:
             op["requestBody"] = {"required": True,
                                  "content": {"application/json": {"schema": _component(components, r.body)}}}
-            op["responses"]["422"] = {"description": "Invalid input (errors carry JSON pointers)",
-                                      "content": problem}
         ok: dict[str, Any] = {"description": "OK"}
         if r.response is not None and r.status != 204:
             ok["content"] = {"application/json": {"schema": _component(components, r.response)}}

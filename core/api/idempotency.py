@@ -7,6 +7,7 @@ concurrent retries cannot both create: the second one's commit fails and it repl
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,14 @@ from core.orm import Base, UTCDateTime, utcnow
 
 HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 200
+# What a key may be: 1 to 200 visible ASCII characters (a UUID, a ULID, an EDXL distributionID).
+KEY_PATTERN = "^[\\x21-\\x7E]{1,200}$"
+KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN}
+_KEY = re.compile(r"[\x21-\x7E]{1,200}")
+
+
+def valid_key(key: str) -> bool:
+    return _KEY.fullmatch(key) is not None
 
 
 class IdempotencyRecord(Base):

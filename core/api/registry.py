@@ -12,7 +12,6 @@ Idempotency-Key, and render problems as application/problem+json. Handlers take 
 from __future__ import annotations
 
 import copy
-import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -31,17 +30,24 @@ from core.api import idempotency
 from core.auth import last_used
 from core.auth import service as auth
 from core.auth.cache import PrincipalCache
+from core.auth.credentials import read_credential, resolve
 from core.auth.principal import Principal
-from core.auth.sessions import COOKIE, CSRF_HEADER
+from core.auth.sessions import CSRF_HEADER
 from core.db import UnitOfWork
-from core.problems import Problem, forbidden
+from core.problems import Problem, forbidden, not_found
 from core.runtime import Runtime
+from core.units.paths import UnknownUnit
 from core.validation import errors_of, validate
 
 log = logging.getLogger("yingji.api")
 
 MAX_BODY = 1 << 20
 MAX_UPLOAD = 21 << 20  # the attachments limit (20 MB) plus room for the multipart framing
+MAX_DEPTH = 32  # nesting of a JSON body; no schema here goes deeper than a handful
+# Every integer the API takes has a maximum (and a minimum): beyond JavaScript's safe range
+# no client could have meant it, and the databases' 64-bit columns would refuse it with a 500.
+INT_MAX = 2**53 - 1
+MAX_PATH_PARAM = 200
 PREFIX = "/api/v1"
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -116,6 +122,7 @@ class ApiRoute:
     status: int = 200
     description: str = ""
     upload: bool = False  # multipart/form-data instead of a JSON body
+    scope: str | None = None  # the credential scope it needs; by default derived (required_scope)
     verbatim: bool = False  # a document kept as sent (a plan): validated, not normalised
     max_body: int = MAX_BODY
     # A non-JSON body (e.g. CAP XML), read raw into ctx.raw: its OpenAPI `content` by media type.
@@ -124,6 +131,18 @@ class ApiRoute:
     @property
     def writes(self) -> bool:
         return self.method != "GET"
+
+    @property
+    def required_scope(self) -> str:
+        if self.scope is not None:
+            return self.scope
+        if self.permission in ADMIN_PERMISSIONS:
+            return "admin"
+        return "write" if self.writes else "read"
+
+
+# Permissions whose routes need the `admin` scope on top of the role.
+ADMIN_PERMISSIONS = frozenset({"units.manage", "users.manage"})
 
 
 def parse_datetime(value: str) -> datetime:
@@ -173,6 +192,9 @@ def _parse_query(request: Request, declared: dict[str, dict[str, Any]]) -> dict[
                 out[name] = schema["default"]
             continue
         raw = request.query_params[name]
+        if "\x00" in raw:
+            errors.append({"pointer": f"/{name}", "in": "query", "message": "NUL characters are not allowed"})
+            continue
         try:
             value = _coerce(raw, schema)
         except ValueError:
@@ -188,19 +210,67 @@ def _parse_query(request: Request, declared: dict[str, dict[str, Any]]) -> dict[
     return out
 
 
+def _too_large(limit: int) -> Problem:
+    return Problem(413, f"body larger than {limit} bytes", type="/problems/too-large")
+
+
 async def _read_limited(request: Request, limit: int) -> bytes:
-    """The body, refused as soon as it passes `limit`: a huge upload is never held in memory."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise Problem(413, f"body larger than {limit} bytes")
+    """The body, read no further than `limit` bytes (chunked bodies too): a 413 stops the read."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise Problem(413, f"body larger than {limit} bytes")
+            raise _too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _limited_request(request: Request, limit: int) -> Request:
+    """The request with a receive channel that refuses to pass more than `limit` body bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    seen = 0
+
+    async def receive() -> Any:
+        nonlocal seen
+        message = await request.receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _too_large(limit)
+        return message
+
+    return Request(request.scope, receive)
+
+
+def check_document(doc: Any) -> None:
+    """Refuse, before schema validation, what no schema here allows but would crash on the way:
+    nesting deeper than MAX_DEPTH (a RecursionError while rendering errors) and NUL characters
+    (PostgreSQL refuses them in text; SQLite would keep them: refused on both alike)."""
+    stack: list[tuple[Any, str, int]] = [(doc, "", 1)]
+    while stack:
+        node, pointer, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise Problem(422, f"the body is nested deeper than {MAX_DEPTH} levels", type="/problems/invalid",
+                          title="Invalid input", errors=[{"pointer": pointer or "/", "message": "nested too deep"}])
+        if isinstance(node, str):
+            if "\x00" in node:
+                raise Problem(422, "NUL characters are not allowed", type="/problems/invalid", title="Invalid input",
+                              errors=[{"pointer": pointer or "/", "message": "contains a NUL character"}])
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                step = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+                if "\x00" in key:
+                    raise Problem(422, "NUL characters are not allowed", type="/problems/invalid",
+                                  title="Invalid input", errors=[{"pointer": step, "message": "NUL in a key"}])
+                stack.append((value, step, depth + 1))
+        elif isinstance(node, list):
+            stack.extend((value, f"{pointer}/{i}", depth + 1) for i, value in enumerate(node))
 
 
 async def _read_body(request: Request, schema: dict[str, Any] | None, *, defaults: bool = True,
@@ -219,8 +289,11 @@ async def _read_body(request: Request, schema: dict[str, Any] | None, *, default
     if body is None:
         raise Problem(400, "a JSON body is required", type="/problems/malformed-json",
                       errors=[{"pointer": "/", "message": "body is empty"}])
+    check_document(body)
     validate(schema, body)
-    return (body if verbatim else normalise(schema, body, defaults=defaults)), raw
+    # Idempotency compares the parsed body, so a retry re-serialised differently still replays.
+    return (body if verbatim else normalise(schema, body, defaults=defaults)), orjson.dumps(
+        body, option=orjson.OPT_SORT_KEYS)
 
 
 async def _read_upload(request: Request) -> dict[str, Any]:
@@ -228,7 +301,10 @@ async def _read_upload(request: Request) -> dict[str, Any]:
     if ctype != "multipart/form-data":
         raise Problem(415, "send the file as multipart/form-data", type="/problems/unsupported-media-type")
     try:
-        form = await request.form(max_files=1, max_fields=4, max_part_size=MAX_UPLOAD)
+        form = await _limited_request(request, MAX_UPLOAD).form(max_files=1, max_fields=4,
+                                                               max_part_size=MAX_UPLOAD)
+    except Problem:
+        raise
     except Exception as exc:  # malformed multipart, or too many parts
         raise Problem(400, f"could not read the upload: {exc}", type="/problems/malformed-upload") from None
     return dict(form)
@@ -244,44 +320,30 @@ def _principal_cache(runtime: Runtime) -> PrincipalCache | None:
 
 
 async def authenticate(runtime: Runtime, request: Request, *, writing: bool) -> Principal:
-    cache = _principal_cache(runtime)
-    authz = request.headers.get("authorization", "")
-    if authz:
-        scheme, _, token = authz.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise Problem(401, "use Authorization: Bearer <token>", type="/problems/unauthenticated")
-        key = PrincipalCache.token_key(token)
-        principal = cache.get(key) if cache else None
-        if principal is None:
-            generation = cache.generation if cache else 0
-            async with runtime.db.read() as session:
-                principal = await auth.principal_from_token(session, token)
-            if principal is None:
-                raise Problem(401, "token unknown or revoked", type="/problems/unauthenticated")
-            if cache:
-                cache.put(key, principal, generation=generation)
-        # Its use is noted once the request succeeded (bad input changes nothing, not even this).
-        request.state.yingji_token_id = principal.token_id
-        return principal
-    data = runtime.signer.load(request.cookies.get(COOKIE))
-    principal = None
-    if data:
-        key = PrincipalCache.session_key(data.user_id, data.epoch)
-        cached = cache.get(key) if cache else None
-        if cached is not None:
-            principal = dataclasses.replace(cached, csrf=data.csrf)
-        else:
-            generation = cache.generation if cache else 0
-            async with runtime.db.read() as session:
-                principal = await auth.principal_from_session(session, data)
-            if principal is not None and cache:
-                cache.put(key, principal, generation=generation)
+    # One credential reader (core/auth/credentials.py). The principal cache is not consulted
+    # here yet: its keys predate server-side sessions and token expiry (merge note in the report).
+    cred = read_credential(request.headers, request.cookies)
+    async with runtime.db.read() as session:
+        principal = await resolve(session, runtime.signer, cred)
+    if principal is not None and principal.token_id:
+        request.state.yingji_token_id = principal.token_id  # its use is noted once the request succeeded
     if principal is None:
+        if cred is not None and cred.kind == "bearer":
+            raise Problem(401, "token unknown, expired or revoked", type="/problems/unauthenticated")
         raise Problem(401, "sign in first", type="/problems/unauthenticated")
-    if writing and request.headers.get(CSRF_HEADER) != principal.csrf:
+    # The API's own policy: a cookie write must carry the session's CSRF token.
+    if writing and principal.via == "session" and request.headers.get(CSRF_HEADER) != principal.csrf:
         raise Problem(403, "missing or wrong CSRF token", type="/problems/csrf")
+    if principal.session_id:
+        await auth.touch_session(runtime.db, principal.session_id)
     return principal
+
+
+def _unknown_unit(request: Request, code: str) -> Problem:
+    """A unit code that names no unit, wherever a handler met it: 422 pointing at where it came from."""
+    pointer = next((f"/{k}" for k, v in request.query_params.items() if v == code), "/")
+    return Problem(422, f"no unit with the code {code}", type="/problems/invalid", title="Invalid input",
+                   errors=[{"pointer": pointer, "message": f"unknown unit {code}"}])
 
 
 def _reply_response(reply: Reply) -> Response:
@@ -292,6 +354,22 @@ def _reply_response(reply: Reply) -> Response:
     return JSONBody(reply.body, status_code=reply.status, headers=reply.headers)
 
 
+def bound_integers(schema: Any) -> None:
+    """Give every integer in a schema a maximum and a minimum (in place: the OpenAPI description
+    shows the same schema the server enforces)."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            kind = node.get("type")
+            if kind == "integer" or (isinstance(kind, list) and "integer" in kind):
+                node.setdefault("maximum", INT_MAX)
+                node.setdefault("minimum", -INT_MAX)
+            stack.extend(v for k, v in node.items() if k not in ("examples", "default", "enum", "const"))
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
 class Api:
     """The routes of one domain. `web` mounts every domain's Api and builds OpenAPI from them."""
 
@@ -300,6 +378,10 @@ class Api:
         self.routes: list[ApiRoute] = []
 
     def _add(self, method: str, path: str, **kw: Any) -> Callable[[Any], Any]:
+        for schema in [kw.get("body"), kw.get("response"), *(kw.get("query") or {}).values()]:
+            if schema is not None:
+                bound_integers(schema)
+
         def deco(fn: Callable[..., Awaitable[Reply]]) -> Callable[..., Awaitable[Reply]]:
             self.routes.append(ApiRoute(method=method, path=PREFIX + path, handler=fn, tag=self.tag, **kw))
             return fn
@@ -314,16 +396,17 @@ class Api:
     def post(self, path: str, *, summary: str, body: dict[str, Any] | None = None,
              response: dict[str, Any] | None = None, creates: bool = False, status: int = 200,
              permission: str | None = None, description: str = "", upload: bool = False,
-             verbatim: bool = False, max_body: int = MAX_BODY,
+             scope: str | None = None, verbatim: bool = False, max_body: int = MAX_BODY,
              raw_body: dict[str, Any] | None = None) -> Callable[[WriteHandler], WriteHandler]:
         return self._add("POST", path, summary=summary, body=body, response=response, creates=creates,
                          status=201 if creates else status, permission=permission, description=description,
-                         upload=upload, verbatim=verbatim, max_body=max_body, raw_body=raw_body)
+                         upload=upload, scope=scope, verbatim=verbatim, max_body=max_body, raw_body=raw_body)
 
     def patch(self, path: str, *, summary: str, body: dict[str, Any], response: dict[str, Any] | None = None,
-              permission: str | None = None, description: str = "") -> Callable[[WriteHandler], WriteHandler]:
+              permission: str | None = None, description: str = "",
+              scope: str | None = None) -> Callable[[WriteHandler], WriteHandler]:
         return self._add("PATCH", path, summary=summary, body=body, response=response,
-                         permission=permission, description=description)
+                         permission=permission, description=description, scope=scope)
 
     def starlette_routes(self) -> list[Route]:
         return [Route(r.path, _endpoint(r), methods=[r.method], name=f"{r.tag}.{r.handler.__name__}")
@@ -338,6 +421,8 @@ def _endpoint(route: ApiRoute) -> Callable[[Request], Awaitable[Response]]:
             response = await _handle(route, runtime, request)
         except Problem as problem:
             response = problem_response(problem)
+        except UnknownUnit as exc:
+            response = problem_response(_unknown_unit(request, str(exc)))
         except Exception:
             log.exception("unhandled error in %s %s", route.method, route.path)
             response = problem_response(Problem(500, "internal error; the operation was not completed"))
@@ -353,6 +438,10 @@ def _endpoint(route: ApiRoute) -> Callable[[Request], Awaitable[Response]]:
 
 async def _handle(route: ApiRoute, runtime: Runtime, request: Request) -> Response:
     principal = await authenticate(runtime, request, writing=route.writes)
+    for name, value in request.path_params.items():
+        if "\x00" in value or len(value) > MAX_PATH_PARAM:  # names nothing; PostgreSQL would refuse the NUL
+            raise not_found(name, value[:40].replace("\x00", "\\0"))
+    principal.authorize(route.required_scope)
     if route.permission and not principal.can(route.permission):
         raise forbidden(f"this needs the permission {route.permission}")
     ctx = Ctx(request=request, runtime=runtime, principal=principal,
@@ -367,8 +456,10 @@ async def _handle(route: ApiRoute, runtime: Runtime, request: Request) -> Respon
                                      limit=route.max_body)
         ctx.raw = raw
     key = request.headers.get(idempotency.HEADER) if route.creates else None
-    if key is not None and not (0 < len(key) <= idempotency.MAX_KEY_LENGTH):
-        raise Problem(400, f"Idempotency-Key must be 1 to {idempotency.MAX_KEY_LENGTH} characters")
+    if key is not None and not idempotency.valid_key(key):
+        raise Problem(400, f"Idempotency-Key must be 1 to {idempotency.MAX_KEY_LENGTH} visible ASCII characters",
+                      type="/problems/invalid-idempotency-key",
+                      errors=[{"pointer": "/", "in": "header", "message": "does not match the pattern"}])
     fingerprint = idempotency.fingerprint(route.method, request.url.path, raw) if key else ""
     replayed: idempotency.Stored | None = None
     try:

@@ -35,7 +35,9 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """A bearer token `yj_<id>_<secret>`; only a SHA-256 of the secret is kept."""
+    """A bearer token `yj_<id>_<secret>`, or a hall display's credential (kind "display"); only a
+    SHA-256 of each secret is kept. A display is bound to one hall (unit), is read-only, and its
+    one-time exchange key is replaced by the cookie secret the first time it is used."""
 
     __tablename__ = "api_tokens"
 
@@ -46,11 +48,47 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, default="api", server_default="api")
+    scopes: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Displays only: the hall they show, and the one-time key a wall trades for its cookie.
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"), nullable=True)
+    exchange_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     def as_doc(self) -> dict[str, Any]:
-        return {"id": self.id, "user_id": self.user_id, "label": self.label,
-                "created_at": iso(self.created_at), "last_used_at": iso(self.last_used_at),
-                "revoked_at": iso(self.revoked_at)}
+        doc: dict[str, Any] = {"id": self.id, "user_id": self.user_id, "label": self.label, "kind": self.kind,
+                               "scopes": list(self.scopes), "created_at": iso(self.created_at),
+                               "expires_at": iso(self.expires_at), "last_used_at": iso(self.last_used_at),
+                               "revoked_at": iso(self.revoked_at)}
+        if self.kind == "display":
+            doc["unit"] = self.unit_code
+            doc["exchanged"] = self.exchange_sha256 is None
+        return doc
+
+
+class UserSession(Base):
+    """A browser session on the server: the cookie names it (signed) with a secret whose SHA-256 is
+    kept here, so signing out, a password change or an administrator ends it at once."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    csrf: Mapped[str] = mapped_column(String(64), nullable=False)
+    ip: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    user_agent: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    def as_doc(self, current: str | None = None) -> dict[str, Any]:
+        return {"id": self.id, "user_id": self.user_id, "device": self.user_agent, "ip": self.ip,
+                "created_at": iso(self.created_at), "last_seen_at": iso(self.last_seen_at),
+                "expires_at": iso(self.expires_at), "revoked_at": iso(self.revoked_at),
+                "revoked_reason": self.revoked_reason, "current": self.id == current}
 
 
 class LoginFailure(Base):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
+from core.auth import scopes as scope_rules
 from core.auth.permissions import allowed
 from core.journal.events import Actor
 from core.units.paths import in_subtree
@@ -22,9 +23,15 @@ class Principal:
     unit_path: str
     roles: frozenset[str]
     lang: str = "zh"
-    via: str = "session"  # "session" (browser cookie) or "token"
+    via: str = "session"  # "session" (browser cookie), "token" (bearer) or "display" (a hall wall's cookie)
     csrf: str | None = None
     token_id: str | None = None
+    session_id: str | None = None
+    scopes: frozenset[str] = frozenset({"read"})
+
+    def authorize(self, required: str) -> None:
+        """The one scope check, for HTTP routes and the websocket alike (403 problem if refused)."""
+        scope_rules.check(self.scopes, self.via, required)
 
     @property
     def actor(self) -> Actor:

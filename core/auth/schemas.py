@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from core.auth.permissions import ROLES
+from core.auth.scopes import SCOPES
+
+SCOPE_LIST = {"type": "array", "items": {"enum": list(SCOPES)}, "uniqueItems": True, "minItems": 1}
 
 USERNAME = {"type": "string", "pattern": "^[a-zA-Z0-9][a-zA-Z0-9._-]{1,63}$"}
 ROLE_LIST = {"type": "array", "items": {"enum": list(ROLES)}, "uniqueItems": True}
@@ -73,10 +76,15 @@ TOKEN: dict[str, Any] = {
     "required": ["id", "label", "created_at"],
     "properties": {
         "id": {"type": "string"}, "user_id": {"type": "string"}, "label": {"type": "string"},
-        "created_at": {"type": "string"}, "last_used_at": {"type": ["string", "null"]},
-        "revoked_at": {"type": ["string", "null"]},
+        "kind": {"enum": ["api", "display"]}, "scopes": {"type": "array", "items": {"enum": list(SCOPES)}},
+        "created_at": {"type": "string"}, "expires_at": {"type": ["string", "null"]},
+        "last_used_at": {"type": ["string", "null"]}, "revoked_at": {"type": ["string", "null"]},
         "token": {"type": ["string", "null"],
                   "description": "the bearer token; shown once, at creation (null on an Idempotency-Key replay)"},
+        "unit": {"type": "string", "description": "displays: the hall (unit) shown"},
+        "exchanged": {"type": "boolean", "description": "displays: the one-time key has been traded for a cookie"},
+        "key": {"type": ["string", "null"],
+                "description": "displays: the one-time key, shown once; open /hall/connect#KEY on the wall"},
     },
 }
 TOKEN_LIST: dict[str, Any] = {"title": "ApiTokenList", "type": "array", "items": TOKEN}
@@ -86,8 +94,51 @@ TOKEN_CREATE: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["label"],
-    "properties": {"label": {"type": "string", "minLength": 1, "maxLength": 120}},
-    "examples": [{"label": "县级终端 平板 01"}],
+    "properties": {"label": {"type": "string", "minLength": 1, "maxLength": 120},
+                   "scopes": {**SCOPE_LIST, "description": "default: every scope within reach"},
+                   "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 366, "default": 90}},
+    "examples": [{"label": "县级终端 平板 01"}, {"label": "防汛监测 只读", "scopes": ["read"], "expires_in_days": 30}],
+}
+
+DISPLAY_CREATE: dict[str, Any] = {
+    "title": "DisplayCreate",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["unit", "label"],
+    "properties": {"unit": {"type": "string", "minLength": 1, "maxLength": 32},
+                   "label": {"type": "string", "minLength": 1, "maxLength": 120}},
+    "examples": [{"unit": "360702", "label": "章贡区指挥大厅 主屏"}],
+}
+
+DISPLAY_EXCHANGE: dict[str, Any] = {
+    "title": "DisplayExchange",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["key"],
+    "properties": {"key": {"type": "string", "minLength": 1, "maxLength": 200}},
+}
+
+SESSION: dict[str, Any] = {
+    "title": "Session",
+    "type": "object",
+    "required": ["id", "user_id", "created_at", "last_seen_at", "current"],
+    "properties": {
+        "id": {"type": "string"}, "user_id": {"type": "string"},
+        "device": {"type": "string", "description": "the browser's User-Agent at sign-in"},
+        "ip": {"type": "string", "description": "the client address at sign-in"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "last_seen_at": {"type": "string", "format": "date-time"},
+        "expires_at": {"type": "string", "format": "date-time"},
+        "revoked_at": {"type": ["string", "null"]}, "revoked_reason": {"type": ["string", "null"]},
+        "current": {"type": "boolean", "description": "the session making this request"},
+    },
+}
+SESSION_LIST: dict[str, Any] = {"title": "SessionList", "type": "array", "items": SESSION}
+SESSIONS_ENDED: dict[str, Any] = {
+    "title": "SessionsEnded",
+    "type": "object",
+    "required": ["ended"],
+    "properties": {"ended": {"type": "array", "items": {"type": "string"}}},
 }
 
 ME: dict[str, Any] = {

@@ -85,5 +85,11 @@ EVENTS: dict[str, EventSpec] = {
     "token.created": ("创建接口令牌", "API token created", OBJECT),
     "token.revoked": ("吊销接口令牌", "API token revoked", OBJECT),
     "attachment.uploaded": ("上传附件", "File uploaded", OBJECT),
+    # Sessions, sign-in audit and hall displays (issue 15; docs/security.md).
+    "session.revoked": ("会话注销", "Sessions ended", payload("user_id", "sessions", "reason")),
+    "auth.sign_in_failed": ("登录失败", "Sign-in failed", payload("username", "ip")),
+    "auth.spray_detected": ("疑似多账号密码猜测", "Password spray suspected", payload("ip", "accounts")),
+    "display.created": ("新建大屏凭据", "Hall display created", payload("token_id", "unit")),
+    "display.exchanged": ("大屏接入", "Hall display connected", payload("token_id")),
 }
 register("core", EVENTS)

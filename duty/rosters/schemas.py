@@ -19,7 +19,8 @@ _EX_START = f"{_EX.isoformat()}T00:30:00Z"  # 08:30 in Asia/Shanghai: the start 
 _EX_END = f"{_next_month_day(6).isoformat()}T00:30:00Z"
 USERNAME = {"type": "string", "pattern": "^[a-zA-Z0-9][a-zA-Z0-9._-]{1,63}$"}
 
-MONTH = {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}
+# Years 1000-2999: year 0 (and 9999-12, whose next month is year 10000) have no calendar.
+MONTH = {"type": "string", "pattern": "^[12][0-9]{3}-(0[1-9]|1[0-2])$"}
 DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
 POST_KEY = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,15}$"}

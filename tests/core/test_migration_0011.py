@@ -16,7 +16,7 @@ OLD_493 = "[L] 《生产安全事故报告和调查处理条例》(国务院令�
 def test_old_seeded_rules_are_rewritten_per_category(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     url = f"sqlite+aiosqlite:///{path}"
-    command.upgrade(migrate.alembic_config(url), "0008")  # the revision before 0011
+    command.upgrade(migrate.alembic_config(url), "0009")  # the revision before 0011
     con = sqlite3.connect(path)
     con.execute("INSERT INTO units (code, parent_code, path, name, name_en, kind, sort, active, created_at, updated_at)"
                 " VALUES ('360700', NULL, '/360700/', '赣州市', 'Ganzhou', 'city', 0, 1, '2026-01-01', '2026-01-01')")

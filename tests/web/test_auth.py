@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from tests.support import (
 )
 
 NEW_PASSWORD = "Zhiban-2026!x"
+FIXED_NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -112,6 +114,7 @@ async def test_form_sign_in_cookie_and_csrf(server: LiveServer) -> None:
 
 async def test_bad_password_then_throttled(server: LiveServer) -> None:
     limit = server.settings.login_max_failures
+    server.app.state.runtime.clock = lambda: FIXED_NOW  # no attempt depends on how fast this runs
     async with httpx.AsyncClient(base_url=server.url, timeout=20) as client:
         # A few failures below the limit do not stop the right password.
         res = await sign_in(client, "lead.360703", "wrong-password")
@@ -127,9 +130,12 @@ async def test_bad_password_then_throttled(server: LiveServer) -> None:
             assert "<form" in res.text
         res = await sign_in(client, "duty.360703", DEMO_PASSWORD)
         assert res.status_code == 429, res.status_code
+        assert res.headers["retry-after"] == "1"
         assert COOKIE not in res.cookies
         assert_problem(await client.get("/api/v1/me"), 401)
-        # An unknown user name counts and is throttled the same way (no user enumeration).
+        # An unknown user name is throttled the same way (no user enumeration).
+        for i in range(limit):
+            assert (await sign_in(client, "nobody.here", f"x-{i}")).status_code == 401
         assert (await sign_in(client, "nobody.here", "x")).status_code == 429
 
 

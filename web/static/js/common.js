@@ -32,14 +32,13 @@ export function idempotencyKey() {
 export async function api(path, { method = "GET", body, headers = {}, idempotent = false } = {}) {
   const init = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin" };
   if (idempotent) init.headers["Idempotency-Key"] = idempotent === true ? idempotencyKey() : String(idempotent);
-  if (page.token) init.headers.Authorization = `Bearer ${page.token}`;
   if (method !== "GET") init.headers["X-CSRF-Token"] = csrf;
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
   const res = await fetch(path, init);
-  if (res.status === 401 && !page.token) {
+  if (res.status === 401 && !page.display) {
     location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
     throw new Error("unauthenticated");
   }
@@ -105,7 +104,8 @@ export function unitDirectory() {
 }
 
 // Sign-ins and token chores stay in the journal; summaries (home, the wall) leave them out.
-const QUIET = new Set(["user.signed_in", "user.password_changed", "token.created", "token.revoked"]);
+const QUIET = new Set(["user.signed_in", "user.password_changed", "token.created", "token.revoked", "session.revoked",
+  "auth.sign_in_failed", "display.created", "display.exchanged"]);
 export function isQuiet(type) {
   return QUIET.has(type);
 }

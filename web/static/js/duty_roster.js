@@ -8,6 +8,8 @@ const body = document.getElementById("roster-body");
 const empty = document.getElementById("roster-empty");
 const unitSel = document.getElementById("roster-unit");
 for (const u of page.subunits) unitSel.append(el("option", { value: u.code }, unitName(u)));
+// Choosing a unit shows its roster (a listener, not an inline handler: the CSP allows no inline script).
+unitSel.addEventListener("change", () => unitSel.form.submit());
 
 async function load() {
   const rosters = await api(`/api/v1/duty/rosters?unit=${page.unit.code}&month=${page.month}`);

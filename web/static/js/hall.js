@@ -451,7 +451,6 @@ window.addEventListener("resize", () => {
 
 const live = new Live({
   exercise: page.exercise,
-  token: page.token,
   onEvent: add,
   reload: load,
   onState: bindLiveState(document.getElementById("live-state")),

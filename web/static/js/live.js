@@ -14,7 +14,6 @@ export class Live {
    * @param {() => Promise<number>} opts.reload         reload state over HTTP; resolves to the new head
    * @param {(state: string, since: Date|null) => void} [opts.onState]
    * @param {boolean} [opts.exercise]                  drill stream instead of live
-   * @param {string} [opts.token]                      viewer token (wall displays)
    */
   constructor(opts) {
     this.opts = opts;
@@ -49,7 +48,6 @@ export class Live {
     const q = new URLSearchParams();
     if (this.since !== null && this.since !== undefined) q.set("since", String(this.since));
     if (this.opts.exercise) q.set("exercise", "1");
-    if (this.opts.token) q.set("token", this.opts.token);
     return `${proto}//${location.host}/ws?${q}`;
   }
 
@@ -117,7 +115,8 @@ export class Live {
       }
       return;
     }
-    if (ev.code === 4401) { location.href = "/login?next=" + encodeURIComponent(location.pathname); return; }
+    // 4401: not signed in; 4403: the session or credential was ended (sign-out, password change, revoked).
+    if (ev.code === 4401 || ev.code === 4403) { location.href = "/login?next=" + encodeURIComponent(location.pathname); return; }
     this._scheduleReconnect();
   }
 
