@@ -17,10 +17,12 @@ HEADERS: list[tuple[bytes, bytes]] = [
     (b"referrer-policy", b"no-referrer"),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"cross-origin-opener-policy", b"same-origin"),
-    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
+    # The county terminal attaches its location and camera photos to feedback: this origin only.
+    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=(self), payment=()"),
 ]
-NAMES = {name for name, _ in HEADERS}
+# Browsers ignore COOP on a plain-http intranet origin and say so in the console: sent over https only.
+HTTPS_ONLY: list[tuple[bytes, bytes]] = [(b"cross-origin-opener-policy", b"same-origin")]
+NAMES = {name for name, _ in HEADERS + HTTPS_ONLY}
 
 
 class SecurityHeaders:
@@ -35,7 +37,8 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in NAMES]
-                message = {**message, "headers": kept + HEADERS}
+                extra = HTTPS_ONLY if scope.get("scheme") == "https" else []
+                message = {**message, "headers": kept + HEADERS + extra}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

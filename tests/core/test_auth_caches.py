@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from core.auth import last_used
@@ -53,6 +54,8 @@ def test_a_read_overtaken_by_an_invalidation_is_not_stored() -> None:
     assert cache.get(key) is None
 
 
+@pytest.mark.skip(reason="the API does not use the principal cache since server-side sessions landed: it must be "
+                         "rekeyed on session and token ids before it is switched back on (issue 13)")
 async def test_revocation_in_another_process_reaches_the_cache(tmp_path: Path, sqlite_url: str) -> None:
     # Two servers on one database with no bus between them: B learns of A's commits from its feed
     # watchdog (journal head check), like a worker whose Redis is down.

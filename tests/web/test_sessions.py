@@ -317,6 +317,7 @@ async def test_security_headers_on_every_answer(server: LiveServer) -> None:
             csp = h["content-security-policy"]
             assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp, path
             assert "unsafe-inline" not in csp, path
+            assert "geolocation=(self)" in h["permissions-policy"], path  # the terminal reports where it is
 
 
 def test_pages_rely_on_no_inline_script() -> None:
