@@ -58,11 +58,62 @@ grading_rules = sa.table(
     sa.column("created_at", UTCDateTime))
 
 
+# The grading rules as the seeds wrote them at this revision, frozen here: a migration must not change
+# meaning when command/categories/grading.py changes later (and core/ never imports a domain).
+SEEDED: list[tuple[str, str, list[tuple[str, dict[str, object], str]]]] = [('accident',
+  '[L] 《生产安全事故报告和调查处理条例》(国务院令第493号) 第三条',
+  [('particularly_major',
+    {'anyOf': [{'properties': {'deaths': {'minimum': 30}}, 'required': ['deaths']},
+               {'properties': {'seriously_injured': {'minimum': 100}}, 'required': ['seriously_injured']},
+               {'properties': {'economic_loss': {'minimum': 10000}}, 'required': ['economic_loss']}]},
+    '死亡 ≥30 人，或重伤 ≥100 人，或直接经济损失 ≥1 亿元'),
+   ('major',
+    {'anyOf': [{'properties': {'deaths': {'minimum': 10}}, 'required': ['deaths']},
+               {'properties': {'seriously_injured': {'minimum': 50}}, 'required': ['seriously_injured']},
+               {'properties': {'economic_loss': {'minimum': 5000}}, 'required': ['economic_loss']}]},
+    '死亡 10–29 人，或重伤 50–99 人，或直接经济损失 5000 万–1 亿元'),
+   ('relatively_major',
+    {'anyOf': [{'properties': {'deaths': {'minimum': 3}}, 'required': ['deaths']},
+               {'properties': {'seriously_injured': {'minimum': 10}}, 'required': ['seriously_injured']},
+               {'properties': {'economic_loss': {'minimum': 1000}}, 'required': ['economic_loss']}]},
+    '死亡 3–9 人，或重伤 10–49 人，或直接经济损失 1000 万–5000 万元'),
+   ('general', {}, '以上以外的生产安全事故')]),
+ ('natural',
+  '[Q] 《国家自然灾害救助应急预案》 应急响应启动条件（一省行政区域内一次灾害过程）',
+  [('particularly_major',
+    {'anyOf': [{'properties': {'deaths': {'minimum': 200}}, 'required': ['deaths']},
+               {'properties': {'missing': {'minimum': 200}}, 'required': ['missing']},
+               {'properties': {'evacuated': {'minimum': 2000000}}, 'required': ['evacuated']},
+               {'properties': {'houses_collapsed': {'minimum': 300000}}, 'required': ['houses_collapsed']}]},
+    '死亡或失踪 ≥200 人，或紧急转移安置 ≥200 万人，或倒塌房屋 ≥30 万间（国家一级响应条件）'),
+   ('major',
+    {'anyOf': [{'properties': {'deaths': {'minimum': 100}}, 'required': ['deaths']},
+               {'properties': {'missing': {'minimum': 100}}, 'required': ['missing']},
+               {'properties': {'evacuated': {'minimum': 1000000}}, 'required': ['evacuated']},
+               {'properties': {'houses_collapsed': {'minimum': 200000}}, 'required': ['houses_collapsed']}]},
+    '死亡或失踪 ≥100 人，或紧急转移安置 ≥100 万人，或倒塌房屋 ≥20 万间（国家二级响应条件）'),
+   ('relatively_major',
+    {'anyOf': [{'properties': {'deaths': {'minimum': 50}}, 'required': ['deaths']},
+               {'properties': {'missing': {'minimum': 50}}, 'required': ['missing']},
+               {'properties': {'evacuated': {'minimum': 500000}}, 'required': ['evacuated']},
+               {'properties': {'houses_collapsed': {'minimum': 100000}}, 'required': ['houses_collapsed']}]},
+    '死亡或失踪 ≥50 人，或紧急转移安置 ≥50 万人，或倒塌房屋 ≥10 万间（国家三级响应条件）'),
+   ('general', {}, '以上以外的自然灾害')]),
+ ('public_health.poisoning',
+  '[Q] 《国家突发公共卫生事件应急预案》 突发公共卫生事件分级（食物和职业中毒）',
+  [('major',
+    {'anyOf': [{'properties': {'sick': {'minimum': 101}, 'deaths': {'minimum': 1}}, 'required': ['sick', 'deaths']},
+               {'properties': {'deaths': {'minimum': 10}}, 'required': ['deaths']}]},
+    '一次中毒人数超过 100 人并出现死亡病例，或死亡 10 人以上'),
+   ('relatively_major',
+    {'anyOf': [{'properties': {'sick': {'minimum': 101}}, 'required': ['sick']},
+               {'properties': {'deaths': {'minimum': 1}}, 'required': ['deaths']}]},
+    '一次中毒人数超过 100 人，或出现死亡病例'),
+   ('general', {'properties': {'sick': {'minimum': 30}}, 'required': ['sick']}, '一次中毒人数 30–99 人，未出现死亡病例')])]
+
+
 def upgrade() -> None:
     from datetime import UTC, datetime
-
-    # the grading rules as seeded at this revision (imported: the same text the service seeds)
-    from command.categories.grading import SEEDED
 
     bind = op.get_bind()
     rows = bind.execute(sa.select(report_rules.c.id, report_rules.c.unit_code, report_rules.c.name,
