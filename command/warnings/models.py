@@ -104,6 +104,14 @@ class WarningAddressee(Base):
     __table_args__ = (UniqueConstraint("series_id", "unit_code", name="uq_warning_addressees_series_unit"),
                       Index("ix_warning_addressees_unit_state", "unit_path", "state"))
 
+    def late(self, now: datetime) -> str | None:
+        """What this unit is late with: "sign" (签收), "report" (防范落实) or None."""
+        if self.state == "addressed" and self.sign_due_at <= now:
+            return "sign"
+        if self.state in ("addressed", "signed") and self.report_due_at <= now:
+            return "report"
+        return None
+
     def as_doc(self) -> dict[str, Any]:
         return {"id": self.id, "series_id": self.series_id, "version_id": self.version_id, "unit": self.unit_code,
                 "via_unit": self.via_unit, "additions": self.additions, "state": self.state,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from command.warnings import coverage as watched
 from command.warnings import schemas, service
 from command.warnings.models import EarlyWarning, WarningAddressee
 from command.warnings.rules import COLOURS, HAZARDS, STATUS_LABELS, WINDOW_SOURCE
@@ -54,7 +55,7 @@ async def list_warnings(ctx: Ctx) -> Reply:
          response=schemas.OWED, query={"exercise": {"type": "boolean", "default": False}})
 async def owed(ctx: Ctx) -> Reply:
     async with ctx.db.read() as session:
-        return Reply(200, await service.owed_by(session, ctx.principal, exercise=ctx.query["exercise"]))
+        return Reply(200, await watched.owed_by(session, ctx.principal, exercise=ctx.query["exercise"]))
 
 
 @api.get("/warnings/{id}", summary="A warning's current version, with its version list", response=schemas.WARNING)
@@ -67,7 +68,7 @@ async def get_warning(ctx: Ctx) -> Reply:
          response=schemas.COVERAGE)
 async def coverage(ctx: Ctx) -> Reply:
     async with ctx.db.read() as session:
-        return Reply(200, await service.coverage(session, ctx.principal, ctx.path["id"]))
+        return Reply(200, await watched.coverage(session, ctx.principal, ctx.path["id"]))
 
 
 @api.post("/warnings/{id}/update", summary="Update it (a new version replacing the current one)",
